@@ -1,0 +1,44 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as grpc from "@grpc/grpc-js";
+import * as protoLoader from "@grpc/proto-loader";
+import type { ProtoGrpcType as ClientProto } from "../generated/client";
+import type { ProtoGrpcType as MessageProto } from "../generated/message";
+import type { ProtoGrpcType as PeerProto } from "../generated/peer";
+
+/** proto/ at the package root, found from this file whether it runs from src/ or dist/src/. */
+export const PROTO_DIR = findProtoDir(__dirname);
+function findProtoDir(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, "proto", "snowchain"))) return path.join(dir, "proto");
+    if (path.dirname(dir) === dir) throw new Error(`proto/ not found above ${from}`);
+  }
+}
+
+export const PROTO_FILES = [
+  "snowchain/v1/types.proto",
+  "snowchain/v1/peer.proto",
+  "snowchain/v1/message.proto",
+  "snowchain/v1/client.proto",
+];
+
+/**
+ * The same options the wire types are generated with (package.json "gen"): generating with
+ * one set and loading with another leaves fields silently undefined.
+ */
+export const LOADER_OPTIONS: protoLoader.Options = {
+  keepCase: true,
+  longs: Number,
+  enums: String,
+  defaults: true,
+  oneofs: true,
+  includeDirs: [PROTO_DIR],
+};
+
+export type SnowchainProto = ClientProto & MessageProto & PeerProto;
+
+export const packageDefinition = protoLoader.loadSync(PROTO_FILES, LOADER_OPTIONS);
+
+// The one cast at the wire boundary: the generated types describe what this loader returns.
+export const proto = grpc.loadPackageDefinition(packageDefinition) as unknown as SnowchainProto;
+export const v1 = proto.snowchain.v1;
