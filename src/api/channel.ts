@@ -1,0 +1,19 @@
+import type { ChannelOptions } from "@grpc/grpc-js";
+
+/**
+ * Message size limit on both ends: a query carries up to a few blocks of at most MAX_BLOCK_BYTES
+ * (3 MiB at the most), so the default 4 MiB is too small; sync pages are bounded below this too.
+ */
+export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+
+export const CHANNEL_OPTIONS: ChannelOptions = {
+  "grpc.max_receive_message_length": MAX_MESSAGE_BYTES,
+  "grpc.max_send_message_length": MAX_MESSAGE_BYTES,
+  // Notice a dead peer behind an idle connection (a killed container does not always reset it).
+  "grpc.keepalive_time_ms": 10_000,
+  "grpc.keepalive_timeout_ms": 5_000,
+  "grpc.keepalive_permit_without_calls": 1,
+  // Reconnect quickly after a peer comes back: the default backoff grows to two minutes.
+  "grpc.initial_reconnect_backoff_ms": 200,
+  "grpc.max_reconnect_backoff_ms": 2_000,
+};

@@ -1,0 +1,245 @@
+/**
+ * Every metric snowchain exports, defined in one place (lodestar's `createLodestarMetrics` shape).
+ *
+ * Names are `snowchain_<subsystem>_<name>`; counters end in `_total`; durations are `_seconds`
+ * histograms over DURATION_BUCKETS; labels are low-cardinality (never a block or entry id).
+ * Every series carries `node_id` as a registry default label, so dashboards name peers by node id,
+ * not by the IP address Prometheus scraped. docs/metrics.md documents each metric; a unit test
+ * keeps the two in step.
+ *
+ * Parts never import prom-client themselves: node.ts hands them the typed fields they update
+ * (the consensus core returns plain numbers and node.ts turns them into gauges).
+ */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+
+/** Histogram buckets for every `_seconds` metric: 1 ms to 30 s, roughly ×2.5 per step. */
+export const DURATION_BUCKETS: readonly number[] = Object.freeze([
+  0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
+]);
+
+/** Prefix of every metric this module defines (prom-client's process_/nodejs_ ones excluded). */
+export const METRIC_PREFIX = "snowchain_";
+
+/** `outcome` of `snowchain_consensus_polls_total`. */
+export type PollOutcome = "successful" | "failed";
+export const POLL_OUTCOMES: readonly PollOutcome[] = ["successful", "failed"];
+
+/** `result` of `snowchain_p2p_handshakes_total`. */
+export type HandshakeResult = "ok" | "refused" | "failed";
+export const HANDSHAKE_RESULTS: readonly HandshakeResult[] = ["ok", "refused", "failed"];
+
+/**
+ * `code` of the gRPC metrics: a gRPC status name, as `@grpc/grpc-js`'s `status` enum spells it
+ * (`status[code]` turns the number into this name).
+ */
+export type GrpcCodeName =
+  | "OK"
+  | "CANCELLED"
+  | "UNKNOWN"
+  | "INVALID_ARGUMENT"
+  | "DEADLINE_EXCEEDED"
+  | "NOT_FOUND"
+  | "ALREADY_EXISTS"
+  | "PERMISSION_DENIED"
+  | "RESOURCE_EXHAUSTED"
+  | "FAILED_PRECONDITION"
+  | "ABORTED"
+  | "OUT_OF_RANGE"
+  | "UNIMPLEMENTED"
+  | "INTERNAL"
+  | "UNAVAILABLE"
+  | "DATA_LOSS"
+  | "UNAUTHENTICATED";
+
+export interface MetricsOptions {
+  /** Where the metrics are registered. @default a new Registry (never prom-client's global one) */
+  registry?: Registry;
+  /** This peer's node id: the `node_id` default label on every series. */
+  nodeId: string;
+  /** snowchain version: the `version` label of `snowchain_node_info`. */
+  version: string;
+  /** Also register prom-client's default process_/nodejs_ metrics. @default true */
+  collectDefault?: boolean;
+}
+
+export interface ConsensusMetrics {
+  /** Height of the last block this peer accepted (0 = genesis only). */
+  lastAcceptedHeight: Gauge;
+  blocksAccepted: Counter;
+  blocksRejected: Counter;
+  /** Block timestamp → local acceptance, observed once per accepted block. */
+  finality: Histogram;
+  /** Finished polls by outcome: successful = some block reached αP votes. */
+  polls: Counter<"outcome">;
+  /** Polls that ended before every answer arrived (αC reached or no longer reachable). */
+  pollsEndedEarly: Counter;
+  /** Missing, late or failed answers, counted with their sample multiplicity. */
+  votesDropped: Counter;
+  pollDuration: Histogram;
+  /** Blocks this peer knows that are neither accepted nor rejected. */
+  processingBlocks: Gauge;
+  /** Confidence of the preferred block at the lowest undecided height (0 when none). */
+  confidence: Gauge;
+  preferenceChanges: Counter;
+  pollsInFlight: Gauge;
+}
+
+export interface ChainMetrics {
+  /** Entries clients submitted to this peer and it acknowledged. */
+  entriesSubmitted: Counter;
+  /** Entries in blocks this peer accepted. */
+  entriesAccepted: Counter;
+  mempoolEntries: Gauge;
+}
+
+export interface SyncMetrics {
+  blocksFetched: Counter;
+  /** 1 while a sync (catch-up) runs, else 0. */
+  active: Gauge;
+}
+
+export interface P2pMetrics {
+  /** Members in this peer's membership (the sampling set), self excluded. */
+  knownMembers: Gauge;
+  /** Known members not currently marked unreachable. */
+  liveMembers: Gauge;
+  /** Members this peer holds an established connection to. */
+  liveNeighbors: Gauge;
+  handshakes: Counter<"result">;
+  /** Members dropped after staying unreachable longer than the grace period. */
+  membersDropped: Counter;
+}
+
+export interface GrpcMetrics {
+  /** Calls this peer served, by short method name and status code name. */
+  serverHandled: Counter<"method" | "code">;
+  serverHandling: Histogram<"method">;
+  /** Calls this peer made. */
+  clientHandled: Counter<"method" | "code">;
+  clientHandling: Histogram<"method">;
+}
+
+export interface NodeMetrics {
+  /** Always 1; `version` label (and the `node_id` default label) identify the peer. */
+  info: Gauge<"version">;
+}
+
+/** The typed metrics object node.ts builds once and hands to each part. */
+export interface Metrics {
+  readonly registry: Registry;
+  readonly consensus: ConsensusMetrics;
+  readonly chain: ChainMetrics;
+  readonly sync: SyncMetrics;
+  readonly p2p: P2pMetrics;
+  readonly grpc: GrpcMetrics;
+  readonly node: NodeMetrics;
+}
+
+export function createMetrics(opts: MetricsOptions): Metrics {
+  const registry = opts.registry ?? new Registry();
+  registry.setDefaultLabels({ node_id: opts.nodeId });
+  if (opts.collectDefault ?? true) {
+    // No prefix: the standard process_/nodejs_ names every Node.js dashboard knows.
+    collectDefaultMetrics({ register: registry });
+  }
+  const registers = [registry];
+  const counter = <L extends string = string>(name: string, help: string, labelNames: readonly L[] = []) =>
+    new Counter<L>({ name, help, labelNames, registers });
+  const gauge = <L extends string = string>(name: string, help: string, labelNames: readonly L[] = []) =>
+    new Gauge<L>({ name, help, labelNames, registers });
+  const histogram = <L extends string = string>(name: string, help: string, labelNames: readonly L[] = []) =>
+    new Histogram<L>({ name, help, labelNames, buckets: [...DURATION_BUCKETS], registers });
+
+  const consensus: ConsensusMetrics = {
+    lastAcceptedHeight: gauge("snowchain_consensus_last_accepted_height", "Height of the last accepted block"),
+    blocksAccepted: counter("snowchain_consensus_blocks_accepted_total", "Blocks accepted"),
+    blocksRejected: counter("snowchain_consensus_blocks_rejected_total", "Blocks rejected"),
+    finality: histogram(
+      "snowchain_consensus_finality_seconds",
+      "Time from a block's timestamp to its acceptance by this peer",
+    ),
+    polls: counter("snowchain_consensus_polls_total", "Finished polls by outcome", ["outcome"]),
+    pollsEndedEarly: counter(
+      "snowchain_consensus_polls_ended_early_total",
+      "Polls ended before every answer arrived (alpha reached or out of reach)",
+    ),
+    votesDropped: counter(
+      "snowchain_consensus_votes_dropped_total",
+      "Votes missing, late or failed, counted with their sample multiplicity",
+    ),
+    pollDuration: histogram("snowchain_consensus_poll_duration_seconds", "Time from sending a poll to its end"),
+    processingBlocks: gauge("snowchain_consensus_processing_blocks", "Blocks neither accepted nor rejected"),
+    confidence: gauge(
+      "snowchain_consensus_confidence",
+      "Confidence of the preferred block at the lowest undecided height",
+    ),
+    preferenceChanges: counter(
+      "snowchain_consensus_preference_changes_total",
+      "Times the preferred block at an undecided height changed",
+    ),
+    pollsInFlight: gauge("snowchain_consensus_polls_in_flight", "Polls sent and not yet ended"),
+  };
+  const chain: ChainMetrics = {
+    entriesSubmitted: counter("snowchain_chain_entries_submitted_total", "Entries submitted to this peer"),
+    entriesAccepted: counter("snowchain_chain_entries_accepted_total", "Entries in accepted blocks"),
+    mempoolEntries: gauge("snowchain_chain_mempool_entries", "Entries waiting in the mempool"),
+  };
+  const sync: SyncMetrics = {
+    blocksFetched: counter("snowchain_sync_blocks_fetched_total", "Blocks fetched from other peers by sync"),
+    active: gauge("snowchain_sync_active", "1 while a sync runs, else 0"),
+  };
+  const p2p: P2pMetrics = {
+    knownMembers: gauge("snowchain_p2p_known_members", "Members known to this peer, self excluded"),
+    liveMembers: gauge("snowchain_p2p_live_members", "Known members not marked unreachable"),
+    liveNeighbors: gauge("snowchain_p2p_live_neighbors", "Members with an established connection"),
+    handshakes: counter("snowchain_p2p_handshakes_total", "Handshakes by result", ["result"]),
+    membersDropped: counter(
+      "snowchain_p2p_members_dropped_total",
+      "Members dropped after being unreachable longer than the grace period",
+    ),
+  };
+  const grpc: GrpcMetrics = {
+    serverHandled: counter("snowchain_grpc_server_handled_total", "gRPC calls served", ["method", "code"]),
+    serverHandling: histogram("snowchain_grpc_server_handling_seconds", "gRPC call serving time", ["method"]),
+    clientHandled: counter("snowchain_grpc_client_handled_total", "gRPC calls made", ["method", "code"]),
+    clientHandling: histogram("snowchain_grpc_client_handling_seconds", "gRPC call round trip time", ["method"]),
+  };
+  const node: NodeMetrics = {
+    info: gauge("snowchain_node_info", "Always 1; labels identify the peer", ["version"]),
+  };
+
+  // Series with a fixed, small label set exist from the first scrape (at 0), so a rate or a
+  // ratio over them is 0 rather than absent before the first event.
+  for (const outcome of POLL_OUTCOMES) consensus.polls.inc({ outcome }, 0);
+  for (const result of HANDSHAKE_RESULTS) p2p.handshakes.inc({ result }, 0);
+  node.info.set({ version: opts.version }, 1);
+
+  return { registry, consensus, chain, sync, p2p, grpc, node };
+}
+
+/** What docs/metrics.md says of each metric: its name, type and own labels. */
+export interface MetricDescription {
+  name: string;
+  type: "counter" | "gauge" | "histogram" | "summary";
+  /** The metric's own label names, sorted; default labels (node_id) excluded. */
+  labelNames: string[];
+}
+
+/** The metrics in `registry` that snowchain defines (prefix `snowchain_`), sorted by name. */
+export function describeMetrics(registry: Registry): MetricDescription[] {
+  return registry
+    .getMetricsAsArray()
+    .filter((m) => m.name.startsWith(METRIC_PREFIX))
+    .map((m) => {
+      // prom-client's typings declare `type` as a numeric enum and omit `labelNames`; at run time
+      // both are plain fields of every metric ("counter", ["method", "code"]).
+      const raw = m as unknown as { type: MetricDescription["type"]; labelNames?: readonly string[] };
+      return { name: m.name, type: raw.type, labelNames: [...(raw.labelNames ?? [])].sort() };
+    })
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** Names of the metrics in `registry` that snowchain defines (prefix `snowchain_`), sorted. */
+export function metricNames(registry: Registry): string[] {
+  return describeMetrics(registry).map((m) => m.name);
+}

@@ -1,0 +1,205 @@
+import * as dns from "node:dns";
+import type { Logger } from "pino";
+import { formatHostPort, type HostPort } from "../config";
+import type { HandshakeResponse__Output } from "../generated/snowchain/v1/HandshakeResponse";
+import type { PeerInfo } from "../generated/snowchain/v1/PeerInfo";
+import type { MemberInfo, MemberTable } from "./membership";
+import type { PeerPool } from "./peer-network";
+
+/** Bumped when peers of different versions can no longer understand each other. */
+export const PROTOCOL_VERSION = 1;
+
+export interface DiscoveryOptions {
+  readonly selfId: string;
+  readonly selfAddress: string;
+  readonly genesisId: string;
+  readonly seeds: readonly HostPort[];
+  /** Heartbeat period: pings, peer exchange, membership sweep. */
+  readonly heartbeatMs: number;
+}
+
+export interface DiscoveryDeps {
+  readonly table: MemberTable;
+  readonly pool: PeerPool;
+  readonly log: Logger;
+  readonly now: () => number;
+  readonly lastAcceptedHeight: () => number;
+  readonly onRemoteHeight: (nodeId: string, height: number) => void;
+  readonly onHandshake: (result: "ok" | "refused" | "failed") => void;
+  readonly onDropped: (member: MemberInfo) => void;
+  /** Resolves a host name to all its addresses (injected so tests need no DNS). */
+  readonly resolve?: (host: string) => Promise<string[]>;
+}
+
+/** Addresses of a host: in Compose the service name `peer` resolves to every replica. */
+async function resolveAll(host: string): Promise<string[]> {
+  const found = await dns.promises.lookup(host, { all: true });
+  return found.map((a) => a.address);
+}
+
+/**
+ * How a peer finds and keeps the network: handshakes with every address of every seed (retrying
+ * with backoff while nothing answers: replicas start together), peer exchange, and a heartbeat
+ * that pings neighbors and unreachable members (so a peer that comes back is taken back),
+ * re-resolves seeds (new replicas) and drops members past the grace period.
+ */
+export class Discovery {
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private beats = 0;
+  private readonly resolve: (host: string) => Promise<string[]>;
+  private readonly handshaking = new Set<string>();
+
+  constructor(
+    private readonly opts: DiscoveryOptions,
+    private readonly deps: DiscoveryDeps,
+  ) {
+    this.resolve = deps.resolve ?? resolveAll;
+  }
+
+  start(): void {
+    this.running = true;
+    void this.bootstrap(0);
+  }
+
+  stop(): void {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  /** What this peer says of itself in handshakes. */
+  selfInfo(): PeerInfo {
+    return { node_id: this.opts.selfId, address: this.opts.selfAddress };
+  }
+
+  /** Checks a remote's handshake fields; returns the reason it is refused, or undefined. */
+  refusal(protocolVersion: number, genesisId: Buffer): string | undefined {
+    if (protocolVersion !== PROTOCOL_VERSION) {
+      return `protocol version ${protocolVersion}, this peer speaks ${PROTOCOL_VERSION}`;
+    }
+    if (genesisId.toString("hex") !== this.opts.genesisId) {
+      return `genesis ${genesisId.toString("hex").slice(0, 16)}… is not this network's ${this.opts.genesisId.slice(0, 16)}…`;
+    }
+    return undefined;
+  }
+
+  /** Dials an address, checks it is of this network, and makes it a member. */
+  async handshake(address: string): Promise<MemberInfo | undefined> {
+    if (address === this.opts.selfAddress || this.handshaking.has(address)) return undefined;
+    this.handshaking.add(address);
+    try {
+      const res: HandshakeResponse__Output = await this.deps.pool.client(address).handshake({
+        self: this.selfInfo(),
+        protocol_version: PROTOCOL_VERSION,
+        genesis_id: Buffer.from(this.opts.genesisId, "hex"),
+        last_accepted_height: this.deps.lastAcceptedHeight(),
+      });
+      const why = this.refusal(res.protocol_version, res.genesis_id);
+      if (why || !res.self) {
+        this.deps.onHandshake("refused");
+        this.deps.log.warn({ address, reason: why ?? "no peer info" }, "peer refused: not of this network");
+        this.deps.pool.drop(address);
+        return undefined;
+      }
+      if (res.self.node_id === this.opts.selfId) {
+        this.deps.pool.drop(address); // ourselves under another address (a seed that is us)
+        return undefined;
+      }
+      this.deps.onHandshake("ok");
+      const member = { nodeId: res.self.node_id, address: res.self.address || address };
+      if (member.address !== address) this.deps.pool.drop(address);
+      this.deps.table.upsert(member, this.deps.now());
+      this.deps.onRemoteHeight(member.nodeId, res.last_accepted_height);
+      return member;
+    } catch (err) {
+      this.deps.onHandshake("failed");
+      this.deps.log.debug({ address, err: (err as Error).message }, "handshake failed");
+      return undefined;
+    } finally {
+      this.handshaking.delete(address);
+    }
+  }
+
+  private async seedAddresses(): Promise<string[]> {
+    const out: string[] = [];
+    await Promise.all(
+      this.opts.seeds.map(async (seed) => {
+        try {
+          for (const host of await this.resolve(seed.host)) out.push(formatHostPort({ host, port: seed.port }));
+        } catch (err) {
+          this.deps.log.debug({ seed: formatHostPort(seed), err: (err as Error).message }, "seed does not resolve yet");
+        }
+      }),
+    );
+    return out;
+  }
+
+  /** Until some member answers, retry the seeds with backoff (1 s doubling to 10 s). */
+  private async bootstrap(attempt: number): Promise<void> {
+    if (!this.running) return;
+    await this.contactSeeds();
+    if (!this.running) return;
+    if (this.deps.table.size === 0 && this.opts.seeds.length > 0) {
+      const delay = Math.min(10_000, 1000 * 2 ** attempt);
+      if (attempt >= 2) this.deps.log.info({ retryInMs: delay }, "no seed answered yet");
+      this.timer = setTimeout(() => void this.bootstrap(attempt + 1), delay);
+      return;
+    }
+    this.schedule();
+  }
+
+  private async contactSeeds(): Promise<void> {
+    const addresses = await this.seedAddresses();
+    const known = new Set(this.deps.table.all().map((m) => m.address));
+    const members = await Promise.all(addresses.filter((a) => !known.has(a)).map((a) => this.handshake(a)));
+    await Promise.all(members.filter((m): m is MemberInfo => m !== undefined).map((m) => this.exchange(m)));
+  }
+
+  /** Tells a member whom we know, learns whom it knows, and handshakes the new ones. */
+  private async exchange(member: MemberInfo): Promise<void> {
+    try {
+      const res = await this.deps.pool.client(member.address).exchangePeers({
+        self: this.selfInfo(),
+        known: this.deps.table.sampleLive(32).map((m) => ({ node_id: m.nodeId, address: m.address })),
+        max: 32,
+      });
+      this.deps.table.markOk(member.nodeId, this.deps.now());
+      const fresh = res.peers.filter(
+        (p) => p.node_id !== this.opts.selfId && p.address !== "" && this.deps.table.get(p.node_id)?.address !== p.address,
+      );
+      await Promise.all(fresh.map((p) => this.handshake(p.address)));
+    } catch {
+      this.deps.table.markFailed(member.nodeId, this.deps.now());
+    }
+  }
+
+  private schedule(): void {
+    if (!this.running) return;
+    this.timer = setTimeout(() => void this.heartbeat().finally(() => this.schedule()), this.opts.heartbeatMs);
+  }
+
+  private async heartbeat(): Promise<void> {
+    this.beats++;
+    const t = this.deps.table;
+    const targets = [...t.neighbors(), ...t.unreachable()];
+    const pings = targets.map(async (m) => {
+      try {
+        const res = await this.deps.pool.client(m.address).ping();
+        t.markOk(m.nodeId, this.deps.now());
+        this.deps.onRemoteHeight(m.nodeId, res.last_accepted_height);
+      } catch {
+        t.markFailed(m.nodeId, this.deps.now());
+      }
+    });
+    const [partner] = t.sampleLive(1);
+    const work: Promise<void>[] = [...pings];
+    if (partner) work.push(this.exchange(partner));
+    // New replicas appear under the seed name; re-resolve now and then (and always when alone).
+    if (t.size === 0 || this.beats % 5 === 0) work.push(this.contactSeeds());
+    await Promise.all(work);
+    for (const m of t.sweep(this.deps.now())) {
+      this.deps.pool.drop(m.address);
+      this.deps.onDropped(m);
+    }
+  }
+}

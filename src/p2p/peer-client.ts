@@ -1,0 +1,205 @@
+import * as grpc from "@grpc/grpc-js";
+import { CHANNEL_OPTIONS } from "../api/channel";
+import { v1 } from "../api/proto";
+import { statusName } from "../api/status";
+import type { Block } from "../chain/types";
+import type { Block as WireBlock } from "../generated/snowchain/v1/Block";
+import type { FetchBlockResponse__Output } from "../generated/snowchain/v1/FetchBlockResponse";
+import type { FetchRangeResponse__Output } from "../generated/snowchain/v1/FetchRangeResponse";
+import type { HandshakeRequest } from "../generated/snowchain/v1/HandshakeRequest";
+import type { HandshakeResponse__Output } from "../generated/snowchain/v1/HandshakeResponse";
+import type { ExchangePeersRequest } from "../generated/snowchain/v1/ExchangePeersRequest";
+import type { ExchangePeersResponse__Output } from "../generated/snowchain/v1/ExchangePeersResponse";
+import type { MessageManagerClient } from "../generated/snowchain/v1/MessageManager";
+import type { PeerManagerClient } from "../generated/snowchain/v1/PeerManager";
+import type { PingResponse__Output } from "../generated/snowchain/v1/PingResponse";
+import type { QueryRequest } from "../generated/snowchain/v1/QueryRequest";
+import type { QueryResponse__Output } from "../generated/snowchain/v1/QueryResponse";
+import { blockToWire } from "../api/convert";
+
+/** Reports every call made: method (short rpc name), status name, seconds. */
+export type CallObserver = (method: string, code: string, seconds: number) => void;
+
+export interface PeerClientOptions {
+  readonly selfId: string;
+  /** Deadline of a query on the stream. */
+  readonly queryTimeoutMs: number;
+  /** Deadline of every unary call. */
+  readonly callTimeoutMs: number;
+}
+
+interface PendingQuery {
+  readonly resolve: (r: QueryResponse__Output) => void;
+  readonly reject: (e: Error) => void;
+  readonly timer: NodeJS.Timeout;
+  readonly startedNs: bigint;
+}
+
+/** Bounds the memory of which blocks a neighbor was sent; past it we simply send again. */
+const MAX_SENT_BLOCKS = 4096;
+
+export class CallError extends Error {
+  constructor(
+    readonly method: string,
+    readonly code: string,
+    details: string,
+  ) {
+    super(`${method}: ${code}: ${details}`);
+    this.name = "CallError";
+  }
+}
+
+/**
+ * One remote peer, dialed at one address: its PeerManager and MessageManager share a channel, and
+ * queries travel on one long-lived bidirectional stream (a unary call per vote would cost the
+ * whole machine most of its capacity, see DESIGN.md "Performance").
+ */
+export class PeerClient {
+  private readonly peers: PeerManagerClient;
+  private readonly messages: MessageManagerClient;
+  private stream: grpc.ClientDuplexStream<QueryRequest, QueryResponse__Output> | undefined;
+  private readonly pending = new Map<number, PendingQuery>();
+  private nextRequestId = 1;
+  /** Blocks sent on the current stream: the callee knows them, so they are not sent again. */
+  private sent = new Set<string>();
+  private closed = false;
+
+  constructor(
+    readonly address: string,
+    private readonly opts: PeerClientOptions,
+    private readonly observe: CallObserver = () => {},
+  ) {
+    const creds = grpc.credentials.createInsecure();
+    this.peers = new v1.PeerManager(address, creds, CHANNEL_OPTIONS);
+    this.messages = new v1.MessageManager(address, creds, { ...CHANNEL_OPTIONS, channelOverride: this.peers.getChannel() });
+  }
+
+  handshake(req: HandshakeRequest): Promise<HandshakeResponse__Output> {
+    return this.unary("Handshake", (md, o, cb) => this.peers.Handshake(req, md, o, cb));
+  }
+
+  exchangePeers(req: ExchangePeersRequest): Promise<ExchangePeersResponse__Output> {
+    return this.unary("ExchangePeers", (md, o, cb) => this.peers.ExchangePeers(req, md, o, cb));
+  }
+
+  ping(): Promise<PingResponse__Output> {
+    return this.unary("Ping", (md, o, cb) => this.peers.Ping({ node_id: this.opts.selfId }, md, o, cb));
+  }
+
+  async gossip(blocks: readonly Block[]): Promise<void> {
+    const wire = blocks.map(blockToWire);
+    await this.unary("Gossip", (md, o, cb) => this.messages.Gossip({ node_id: this.opts.selfId, blocks: wire }, md, o, cb));
+    for (const b of blocks) this.remember(b.id);
+  }
+
+  async fetchBlock(id: string): Promise<WireBlock | null> {
+    const res = await this.unary<FetchBlockResponse__Output>("FetchBlock", (md, o, cb) => this.messages.FetchBlock({ id: Buffer.from(id, "hex") }, md, o, cb));
+    return res.block ?? null;
+  }
+
+  fetchRange(fromHeight: number, toHeight: number, timeoutMs?: number): Promise<FetchRangeResponse__Output> {
+    return this.unary(
+      "FetchRange",
+      (md, o, cb) => this.messages.FetchRange({ from_height: fromHeight, to_height: toHeight }, md, o, cb),
+      timeoutMs,
+    );
+  }
+
+  /**
+   * A Snowball query on the stream. Blocks the callee was already sent on this stream are left
+   * out. Rejects on timeout or a broken stream: a dropped vote.
+   */
+  query(fromHeight: number, toHeight: number, blocks: readonly Block[]): Promise<QueryResponse__Output> {
+    if (this.closed) return Promise.reject(new CallError("QueryStream", "CANCELLED", "client closed"));
+    const stream = this.openStream();
+    const requestId = this.nextRequestId++;
+    const unsent = blocks.filter((b) => !this.sent.has(b.id));
+    const startedNs = process.hrtime.bigint();
+    return new Promise<QueryResponse__Output>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(requestId);
+        this.observe("QueryStream", "DEADLINE_EXCEEDED", seconds(startedNs));
+        reject(new CallError("QueryStream", "DEADLINE_EXCEEDED", `no answer within ${this.opts.queryTimeoutMs} ms`));
+      }, this.opts.queryTimeoutMs);
+      this.pending.set(requestId, { resolve, reject, timer, startedNs });
+      stream.write({
+        request_id: requestId,
+        node_id: this.opts.selfId,
+        from_height: fromHeight,
+        to_height: toHeight,
+        blocks: unsent.map(blockToWire),
+      });
+      for (const b of unsent) this.remember(b.id);
+    });
+  }
+
+  close(): void {
+    this.closed = true;
+    this.failPending("CANCELLED", "client closed");
+    this.stream?.cancel();
+    this.stream = undefined;
+    this.messages.close();
+    this.peers.close();
+  }
+
+  private remember(id: string): void {
+    if (this.sent.size >= MAX_SENT_BLOCKS) this.sent.clear();
+    this.sent.add(id);
+  }
+
+  private openStream(): grpc.ClientDuplexStream<QueryRequest, QueryResponse__Output> {
+    if (this.stream) return this.stream;
+    const stream = this.messages.QueryStream();
+    this.stream = stream;
+    this.sent = new Set();
+    stream.on("data", (res: QueryResponse__Output) => {
+      const p = this.pending.get(res.request_id);
+      if (!p) return; // late: its poll already counted it as dropped
+      this.pending.delete(res.request_id);
+      clearTimeout(p.timer);
+      this.observe("QueryStream", "OK", seconds(p.startedNs));
+      p.resolve(res);
+    });
+    const broken = (code: string, details: string): void => {
+      if (this.stream !== stream) return;
+      this.stream = undefined;
+      this.failPending(code, details);
+    };
+    stream.on("error", (err: grpc.ServiceError) => broken(statusName(err.code), err.details || err.message));
+    stream.on("end", () => broken("UNAVAILABLE", "stream ended"));
+    return stream;
+  }
+
+  private failPending(code: string, details: string): void {
+    for (const [id, p] of this.pending) {
+      clearTimeout(p.timer);
+      this.pending.delete(id);
+      this.observe("QueryStream", code, seconds(p.startedNs));
+      p.reject(new CallError("QueryStream", code, details));
+    }
+  }
+
+  private unary<T>(
+    method: string,
+    call: (md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res?: T) => void) => unknown,
+    timeoutMs = this.opts.callTimeoutMs,
+  ): Promise<T> {
+    const startedNs = process.hrtime.bigint();
+    return new Promise<T>((resolve, reject) => {
+      call(new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (err, res) => {
+        if (err || res === undefined) {
+          const code = err ? statusName(err.code) : "INTERNAL";
+          this.observe(method, code, seconds(startedNs));
+          reject(new CallError(method, code, err?.details || err?.message || "empty response"));
+          return;
+        }
+        this.observe(method, "OK", seconds(startedNs));
+        resolve(res);
+      });
+    });
+  }
+}
+
+function seconds(startedNs: bigint): number {
+  return Number(process.hrtime.bigint() - startedNs) / 1e9;
+}
