@@ -3,7 +3,7 @@ import { CHANNEL_OPTIONS } from "../api/channel";
 import { v1 } from "../api/proto";
 import { statusName } from "../api/status";
 import type { Block } from "../chain/types";
-import type { Block as WireBlock } from "../generated/snowchain/v1/Block";
+import type { Block__Output as WireBlockOut } from "../generated/snowchain/v1/Block";
 import type { FetchBlockResponse__Output } from "../generated/snowchain/v1/FetchBlockResponse";
 import type { FetchRangeResponse__Output } from "../generated/snowchain/v1/FetchRangeResponse";
 import type { HandshakeRequest } from "../generated/snowchain/v1/HandshakeRequest";
@@ -26,6 +26,8 @@ export interface PeerClientOptions {
   readonly queryTimeoutMs: number;
   /** Deadline of every unary call. */
   readonly callTimeoutMs: number;
+  /** Told in pings, so the callee knows when it is behind. */
+  readonly lastAcceptedHeight?: () => number;
 }
 
 interface PendingQuery {
@@ -83,7 +85,7 @@ export class PeerClient {
   }
 
   ping(): Promise<PingResponse__Output> {
-    return this.unary("Ping", (md, o, cb) => this.peers.Ping({ node_id: this.opts.selfId }, md, o, cb));
+    return this.unary("Ping", (md, o, cb) => this.peers.Ping({ node_id: this.opts.selfId, last_accepted_height: this.opts.lastAcceptedHeight?.() ?? 0 }, md, o, cb));
   }
 
   async gossip(blocks: readonly Block[]): Promise<void> {
@@ -92,7 +94,7 @@ export class PeerClient {
     for (const b of blocks) this.remember(b.id);
   }
 
-  async fetchBlock(id: string): Promise<WireBlock | null> {
+  async fetchBlock(id: string): Promise<WireBlockOut | null> {
     const res = await this.unary<FetchBlockResponse__Output>("FetchBlock", (md, o, cb) => this.messages.FetchBlock({ id: Buffer.from(id, "hex") }, md, o, cb));
     return res.block ?? null;
   }

@@ -1,0 +1,158 @@
+import * as grpc from "@grpc/grpc-js";
+import type { Blockchain } from "../blockchain";
+import { parseId } from "../chain/codec";
+import type { Block, EntryId } from "../chain/types";
+import { ErrorCode, SnowchainError } from "../errors";
+import type { AcceptedBlock } from "../generated/snowchain/v1/AcceptedBlock";
+import type { ClientHandlers } from "../generated/snowchain/v1/Client";
+import type { GetBlockRequest__Output } from "../generated/snowchain/v1/GetBlockRequest";
+import type { GetBlockResponse } from "../generated/snowchain/v1/GetBlockResponse";
+import type { GetChainRequest__Output } from "../generated/snowchain/v1/GetChainRequest";
+import type { GetChainResponse } from "../generated/snowchain/v1/GetChainResponse";
+import type { GetEntryRequest__Output } from "../generated/snowchain/v1/GetEntryRequest";
+import type { GetEntryResponse } from "../generated/snowchain/v1/GetEntryResponse";
+import type { StatusRequest__Output } from "../generated/snowchain/v1/StatusRequest";
+import type { StatusResponse } from "../generated/snowchain/v1/StatusResponse";
+import type { SubmitRequest__Output } from "../generated/snowchain/v1/SubmitRequest";
+import type { SubmitResponse } from "../generated/snowchain/v1/SubmitResponse";
+import type { WatchBlocksRequest__Output } from "../generated/snowchain/v1/WatchBlocksRequest";
+import { acceptedToWire } from "./convert";
+import { observeServed, unary, type HandlerContext } from "./handler";
+import { toServiceError } from "./status";
+
+export interface ClientServiceDeps extends HandlerContext {
+  readonly blockchain: Blockchain;
+  /** Called after an entry entered the mempool: the node proposes (batched). */
+  readonly onSubmitted: () => void;
+  readonly status: () => StatusResponse;
+  /** Most blocks in one GetChain page. */
+  readonly pageSize: number;
+}
+
+/** A submit that waits for acceptance waits at most this long, whatever the caller's deadline. */
+const MAX_WAIT_MS = 10 * 60_000;
+/** Blocks a watcher may lag behind before its stream is ended: a slow reader cannot pin memory. */
+const MAX_WATCH_BACKLOG = 1024;
+
+/** Resolves with the accepted height of `id` once its block is durable, or rejects on cancel. */
+function acceptance(blockchain: Blockchain, id: EntryId, call: { on(event: "cancelled", listener: () => void): unknown }): Promise<{ height: number }> {
+  return new Promise((resolve, reject) => {
+    const done = (): void => {
+      unsubscribe();
+      clearTimeout(timer);
+    };
+    const unsubscribe = blockchain.onAccepted((blocks) => {
+      for (const b of blocks) {
+        if (b.entries.some((e) => e.id === id)) {
+          done();
+          resolve({ height: b.height });
+          return;
+        }
+      }
+    });
+    const timer = setTimeout(() => {
+      done();
+      reject(new SnowchainError(ErrorCode.UNAVAILABLE, `entry ${id} not accepted within ${MAX_WAIT_MS / 1000} s; it stays pending`));
+    }, MAX_WAIT_MS);
+    call.on("cancelled", () => {
+      done();
+      reject(new SnowchainError(ErrorCode.UNAVAILABLE, "cancelled"));
+    });
+    // It may have been accepted between the submit and the subscription.
+    const now = blockchain.entryState(id);
+    if (now.state === "accepted") {
+      done();
+      resolve({ height: now.height });
+    }
+  });
+}
+
+export function clientService(deps: ClientServiceDeps): ClientHandlers {
+  const { blockchain } = deps;
+  return {
+    Submit: unary<SubmitRequest__Output, SubmitResponse>(deps, "Submit", async (req, call) => {
+      const state = await blockchain.submit(req.data);
+      if (state.state === "unknown") throw new SnowchainError(ErrorCode.UNAVAILABLE, "entry was not stored");
+      const id = Buffer.from(state.entry.id, "hex");
+      if (state.state === "pending") deps.onSubmitted();
+      if (state.state === "accepted") return { id, accepted: true, height: state.height };
+      if (!req.wait_for_acceptance) return { id, accepted: false, height: 0 };
+      const { height } = await acceptance(blockchain, state.entry.id, call);
+      return { id, accepted: true, height };
+    }),
+
+    GetEntry: unary<GetEntryRequest__Output, GetEntryResponse>(deps, "GetEntry", (req) => {
+      const id = parseId(req.id, "id");
+      const s = blockchain.entryState(id);
+      if (s.state === "unknown") throw new SnowchainError(ErrorCode.NOT_FOUND, `entry ${id} is not known here`);
+      const entry = { id: Buffer.from(s.entry.id, "hex"), data: s.entry.data };
+      return s.state === "accepted"
+        ? { entry, state: "ENTRY_STATE_ACCEPTED", height: s.height, block_id: Buffer.from(s.blockId, "hex") }
+        : { entry, state: "ENTRY_STATE_PENDING", height: 0, block_id: Buffer.alloc(0) };
+    }),
+
+    GetBlock: unary<GetBlockRequest__Output, GetBlockResponse>(deps, "GetBlock", (req) => {
+      let block: Block | undefined;
+      if (req.by === "id") {
+        const id = parseId(req.id ?? Buffer.alloc(0), "id");
+        block = blockchain.blockById(id);
+        if (block && blockchain.acceptedAt(block.height)?.id !== id) block = undefined; // processing: not for readers
+      } else if (req.by === "height") {
+        block = blockchain.acceptedRange(req.height ?? 0, req.height ?? 0)[0];
+      } else {
+        throw new SnowchainError(ErrorCode.INVALID_ARGUMENT, "give an id or a height");
+      }
+      if (!block) throw new SnowchainError(ErrorCode.NOT_FOUND, "no such accepted block");
+      return { block: acceptedToWire(block) };
+    }),
+
+    GetChain: unary<GetChainRequest__Output, GetChainResponse>(deps, "GetChain", (req) => {
+      const last = blockchain.durableHeight;
+      const to = req.to_height === 0 ? last : req.to_height;
+      if (to < req.from_height) {
+        throw new SnowchainError(ErrorCode.INVALID_ARGUMENT, `to_height ${to} is below from_height ${req.from_height}`);
+      }
+      const blocks = blockchain.acceptedRange(req.from_height, Math.min(to, req.from_height + deps.pageSize - 1));
+      return { blocks: blocks.map(acceptedToWire), last_accepted_height: last };
+    }),
+
+    Status: unary<StatusRequest__Output, StatusResponse>(deps, "Status", () => deps.status()),
+
+    WatchBlocks: (call: grpc.ServerWritableStream<WatchBlocksRequest__Output, AcceptedBlock>) => {
+      const startedNs = process.hrtime.bigint();
+      let next = call.request.has_from_height ? Math.max(0, call.request.from_height) : blockchain.durableHeight + 1;
+      let ended = false;
+      const end = (code: grpc.status, details?: string): void => {
+        if (ended) return;
+        ended = true;
+        unsubscribe();
+        observeServed(deps, "WatchBlocks", code, startedNs);
+        if (code === grpc.status.OK) call.end();
+        else call.destroy(Object.assign(new Error(details), { code, details }));
+      };
+      // Sends every durable block from `next` on, in order; history and live blocks alike.
+      const pump = (): void => {
+        if (ended) return;
+        try {
+          const until = blockchain.durableHeight;
+          if (until - next > MAX_WATCH_BACKLOG && !call.request.has_from_height) {
+            end(grpc.status.RESOURCE_EXHAUSTED, "watcher too slow");
+            return;
+          }
+          while (next <= until && !ended) {
+            const page = blockchain.acceptedRange(next, Math.min(until, next + deps.pageSize - 1));
+            for (const b of page) call.write(acceptedToWire(b));
+            next += page.length;
+            if (page.length === 0) break;
+          }
+        } catch (err) {
+          const e = toServiceError(err);
+          end(e.code, e.details);
+        }
+      };
+      const unsubscribe = blockchain.onAccepted(pump);
+      call.on("cancelled", () => end(grpc.status.CANCELLED));
+      pump();
+    },
+  };
+}

@@ -1,0 +1,117 @@
+import * as grpc from "@grpc/grpc-js";
+import { MAX_QUERY_HEIGHTS, type Blockchain } from "../blockchain";
+import { parseId } from "../chain/codec";
+import type { Block } from "../chain/types";
+import { ErrorCode, SnowchainError } from "../errors";
+import type { FetchBlockRequest__Output } from "../generated/snowchain/v1/FetchBlockRequest";
+import type { FetchBlockResponse } from "../generated/snowchain/v1/FetchBlockResponse";
+import type { FetchRangeRequest__Output } from "../generated/snowchain/v1/FetchRangeRequest";
+import type { FetchRangeResponse } from "../generated/snowchain/v1/FetchRangeResponse";
+import type { GossipRequest__Output } from "../generated/snowchain/v1/GossipRequest";
+import type { GossipResponse } from "../generated/snowchain/v1/GossipResponse";
+import type { MessageManagerHandlers } from "../generated/snowchain/v1/MessageManager";
+import type { QueryRequest__Output } from "../generated/snowchain/v1/QueryRequest";
+import type { QueryResponse } from "../generated/snowchain/v1/QueryResponse";
+import { MAX_MESSAGE_BYTES } from "./channel";
+import { blockFromWire, blockToWire, optionalIdToBytes } from "./convert";
+import { observeServed, unary, type HandlerContext } from "./handler";
+import { statusName, toServiceError } from "./status";
+
+export interface MessageServiceDeps extends HandlerContext {
+  readonly blockchain: Blockchain;
+  /** Blocks learned from a peer: the node validates, adds, polls, fetches missing parents. */
+  readonly receive: (blocks: readonly Block[], fromNodeId: string | undefined) => void;
+  readonly onRemoteHeight: (nodeId: string, height: number) => void;
+  readonly maxBlockEntries: number;
+  /** Most blocks in one FetchRange answer. */
+  readonly rangeLimit: number;
+}
+
+/** Queries one stream may have waiting before the stream is refused: one neighbor cannot starve the rest. */
+const MAX_STREAM_BACKLOG = 256;
+/** Sync pages stay well under the message limit. */
+const RANGE_BYTES = MAX_MESSAGE_BYTES / 2;
+
+function checkQuery(req: QueryRequest__Output): void {
+  if (req.from_height < 1 || req.to_height < req.from_height) {
+    throw new SnowchainError(ErrorCode.INVALID_ARGUMENT, `heights ${req.from_height}..${req.to_height} are not a range above genesis`);
+  }
+  if (req.to_height - req.from_height >= MAX_QUERY_HEIGHTS || req.blocks.length > MAX_QUERY_HEIGHTS) {
+    throw new SnowchainError(ErrorCode.INVALID_ARGUMENT, `a query covers at most ${MAX_QUERY_HEIGHTS} heights`);
+  }
+}
+
+export function messageService(deps: MessageServiceDeps): MessageManagerHandlers {
+  const { blockchain } = deps;
+
+  function answer(req: QueryRequest__Output): QueryResponse {
+    checkQuery(req);
+    const blocks = req.blocks.map((b) => blockFromWire(b, deps.maxBlockEntries));
+    if (blocks.length > 0) deps.receive(blocks, req.node_id || undefined);
+    if (req.node_id) deps.onRemoteHeight(req.node_id, req.from_height - 1);
+    return {
+      request_id: req.request_id,
+      from_height: req.from_height,
+      preferred_ids: blockchain.answer(req.from_height, req.to_height).map(optionalIdToBytes),
+      last_accepted_height: blockchain.lastAcceptedHeight,
+    };
+  }
+
+  return {
+    Query: unary<QueryRequest__Output, QueryResponse>(deps, "Query", (req) => answer(req)),
+
+    QueryStream: (call: grpc.ServerDuplexStream<QueryRequest__Output, QueryResponse>) => {
+      call.on("data", (req: QueryRequest__Output) => {
+        const startedNs = process.hrtime.bigint();
+        if (call.writableLength > MAX_STREAM_BACKLOG * 1024) {
+          // The caller does not read its answers: stop serving it rather than buffer without bound.
+          observeServed(deps, "QueryStream", grpc.status.RESOURCE_EXHAUSTED, startedNs);
+          call.destroy(new Error("query stream backlog exceeded"));
+          return;
+        }
+        try {
+          call.write(answer(req));
+          observeServed(deps, "QueryStream", grpc.status.OK, startedNs);
+        } catch (err) {
+          // A bad query gets an answer without opinions (dropped votes), the stream stays up.
+          const e = toServiceError(err);
+          observeServed(deps, "QueryStream", e.code, startedNs);
+          deps.log.warn({ method: "QueryStream", caller: call.getPeer(), code: statusName(e.code), reason: e.details }, "query refused");
+          call.write({ request_id: req.request_id, from_height: req.from_height, preferred_ids: [], last_accepted_height: blockchain.lastAcceptedHeight });
+        }
+      });
+      call.on("end", () => call.end());
+      call.on("error", () => {}); // the caller went away: nothing to clean up
+    },
+
+    Gossip: unary<GossipRequest__Output, GossipResponse>(deps, "Gossip", (req) => {
+      if (req.blocks.length > MAX_QUERY_HEIGHTS) {
+        throw new SnowchainError(ErrorCode.INVALID_ARGUMENT, `gossip carries at most ${MAX_QUERY_HEIGHTS} blocks`);
+      }
+      deps.receive(req.blocks.map((b) => blockFromWire(b, deps.maxBlockEntries)), req.node_id || undefined);
+      return {};
+    }),
+
+    FetchBlock: unary<FetchBlockRequest__Output, FetchBlockResponse>(deps, "FetchBlock", (req) => {
+      const id = parseId(req.id, "id");
+      const block = blockchain.blockById(id);
+      if (!block) throw new SnowchainError(ErrorCode.NOT_FOUND, `block ${id} is not known here`);
+      return { block: blockToWire(block) };
+    }),
+
+    FetchRange: unary<FetchRangeRequest__Output, FetchRangeResponse>(deps, "FetchRange", (req) => {
+      if (req.from_height < 1 || req.to_height < req.from_height) {
+        throw new SnowchainError(ErrorCode.INVALID_ARGUMENT, `heights ${req.from_height}..${req.to_height} are not a range above genesis`);
+      }
+      const blocks = blockchain.acceptedRange(req.from_height, Math.min(req.to_height, req.from_height + deps.rangeLimit - 1));
+      const page = [];
+      let bytes = 0;
+      for (const b of blocks) {
+        bytes += b.entries.reduce((n, e) => n + e.data.length, 128);
+        if (page.length > 0 && bytes > RANGE_BYTES) break;
+        page.push(blockToWire(b));
+      }
+      return { blocks: page, last_accepted_height: blockchain.durableHeight };
+    }),
+  };
+}

@@ -1,0 +1,70 @@
+import * as grpc from "@grpc/grpc-js";
+import { ReflectionService } from "@grpc/reflection";
+import { HealthImplementation } from "grpc-health-check";
+import { formatHostPort, type HostPort } from "../config";
+import type { ClientHandlers } from "../generated/snowchain/v1/Client";
+import type { MessageManagerHandlers } from "../generated/snowchain/v1/MessageManager";
+import type { PeerManagerHandlers } from "../generated/snowchain/v1/PeerManager";
+import { ErrorCode, SnowchainError } from "../errors";
+import { CHANNEL_OPTIONS } from "./channel";
+import { packageDefinition, v1 } from "./proto";
+
+export interface Services {
+  readonly peer: PeerManagerHandlers;
+  readonly message: MessageManagerHandlers;
+  readonly client: ClientHandlers;
+}
+
+export const SERVICE_NAMES = ["snowchain.v1.PeerManager", "snowchain.v1.MessageManager", "snowchain.v1.Client"] as const;
+
+/**
+ * The gRPC server of a peer: its three services, the standard health service (grpc.health.v1)
+ * and server reflection, so grpcurl and grpc-health-probe work against any peer.
+ */
+export class GrpcServer {
+  private readonly server = new grpc.Server({
+    ...CHANNEL_OPTIONS,
+    // One neighbor cannot open streams without bound.
+    "grpc.max_concurrent_streams": 256,
+  });
+  readonly health = new HealthImplementation({ "": "NOT_SERVING" });
+
+  constructor(services: Services) {
+    this.server.addService(v1.PeerManager.service, services.peer);
+    this.server.addService(v1.MessageManager.service, services.message);
+    this.server.addService(v1.Client.service, services.client);
+    this.health.addToServer(this.server);
+    new ReflectionService(packageDefinition).addToServer(this.server);
+  }
+
+  /** Binds and starts; resolves the bound port (the listen port may be 0). */
+  listen(addr: HostPort): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.bindAsync(formatHostPort(addr), grpc.ServerCredentials.createInsecure(), (err, port) => {
+        if (err) reject(new SnowchainError(ErrorCode.UNAVAILABLE, `cannot listen on ${formatHostPort(addr)}: ${err.message}`));
+        else resolve(port);
+      });
+    });
+  }
+
+  setServing(serving: boolean): void {
+    const s = serving ? "SERVING" : "NOT_SERVING";
+    this.health.setStatus("", s);
+    for (const name of SERVICE_NAMES) this.health.setStatus(name, s);
+  }
+
+  /** Stops taking calls; calls in flight get `graceMs` to finish, then are cancelled. */
+  stop(graceMs: number): Promise<void> {
+    this.setServing(false);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.server.forceShutdown();
+        resolve();
+      }, graceMs);
+      this.server.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+}

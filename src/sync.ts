@@ -1,0 +1,130 @@
+import type { Logger } from "pino";
+import { blockFromWire } from "./api/convert";
+import type { Blockchain } from "./blockchain";
+import type { Block } from "./chain/types";
+import type { Metrics } from "./metrics/metrics";
+import type { MemberInfo, MemberTable } from "./p2p/membership";
+import type { PeerPool } from "./p2p/peer-network";
+
+export interface SyncOptions {
+  /** Most blocks asked for in one fetch. */
+  readonly batch: number;
+  /** Behind by more than this many heights, a peer syncs instead of waiting for queries. */
+  readonly lag: number;
+  /** How many peers are asked for their height. @default 3 */
+  readonly fanout?: number;
+  readonly maxBlockEntries: number;
+  readonly timeoutMs: number;
+}
+
+export interface SyncDeps {
+  readonly blockchain: Blockchain;
+  readonly table: MemberTable;
+  readonly pool: PeerPool;
+  readonly log: Logger;
+  readonly metrics?: Metrics;
+  /** The consensus was replaced: polls restart on the new one. */
+  readonly onAdopted: () => void;
+}
+
+/**
+ * Catch-up: a peer that starts late, restarts, or was paused learns the tip from several peers,
+ * fetches the accepted blocks it lacks in bounded ranges, verifies every one, stores them and
+ * resumes polling on top. It runs when some peer is seen further ahead than `lag`.
+ */
+export class Sync {
+  private running: Promise<void> | undefined;
+  private bestSeen = 0;
+  private stopped = false;
+
+  constructor(
+    private readonly opts: SyncOptions,
+    private readonly deps: SyncDeps,
+  ) {}
+
+  get active(): boolean {
+    return this.running !== undefined;
+  }
+
+  /** Highest last-accepted height heard from any peer. */
+  get networkHeight(): number {
+    return this.bestSeen;
+  }
+
+  /** Every answer, ping and handshake reports a peer's height; a big enough gap starts a sync. */
+  observe(height: number): void {
+    if (height > this.bestSeen) this.bestSeen = height;
+    if (height > this.deps.blockchain.lastAcceptedHeight + this.opts.lag) this.start();
+  }
+
+  start(): void {
+    if (this.running || this.stopped) return;
+    this.deps.metrics?.sync.active.set(1);
+    this.running = this.run()
+      .catch((err: unknown) => this.deps.log.warn({ err }, "sync failed; will retry when behind again"))
+      .finally(() => {
+        this.running = undefined;
+        this.deps.metrics?.sync.active.set(0);
+      });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.running;
+  }
+
+  private async run(): Promise<void> {
+    const chain = this.deps.blockchain;
+    const startHeight = chain.lastAcceptedHeight;
+    this.deps.log.info({ from: startHeight, seen: this.bestSeen }, "sync started");
+    for (let rounds = 0; !this.stopped; rounds++) {
+      const sources = await this.tallest();
+      const target = sources[0]?.height ?? 0;
+      const ours = chain.lastAcceptedHeight;
+      if (target <= ours) break;
+      let progressed = false;
+      for (const { member } of sources.filter((s) => s.height > ours)) {
+        const blocks = await this.fetch(member, ours + 1, Math.min(target, ours + this.opts.batch));
+        if (blocks.length === 0) continue;
+        try {
+          await chain.adoptAccepted(blocks);
+        } catch (err) {
+          this.deps.log.warn({ peer: member.nodeId, err }, "fetched blocks failed verification");
+          continue;
+        }
+        this.deps.metrics?.sync.blocksFetched.inc(blocks.length);
+        this.deps.onAdopted();
+        progressed = chain.lastAcceptedHeight > ours;
+        if (progressed) break;
+      }
+      if (!progressed) break;
+    }
+    this.deps.log.info({ from: startHeight, to: chain.lastAcceptedHeight }, "sync finished");
+  }
+
+  /** Asks a few live members for their height; tallest first. */
+  private async tallest(): Promise<{ member: MemberInfo; height: number }[]> {
+    const asked = this.deps.table.sampleLive(this.opts.fanout ?? 3);
+    const answers = await Promise.all(
+      asked.map(async (member) => {
+        try {
+          const res = await this.deps.pool.client(member.address).ping();
+          return { member, height: res.last_accepted_height };
+        } catch {
+          return undefined;
+        }
+      }),
+    );
+    return answers.filter((a): a is { member: MemberInfo; height: number } => a !== undefined).sort((a, b) => b.height - a.height);
+  }
+
+  private async fetch(member: MemberInfo, from: number, to: number): Promise<Block[]> {
+    try {
+      const res = await this.deps.pool.client(member.address).fetchRange(from, to, this.opts.timeoutMs);
+      return res.blocks.map((b) => blockFromWire(b, this.opts.maxBlockEntries));
+    } catch (err) {
+      this.deps.log.debug({ peer: member.nodeId, err: (err as Error).message }, "fetch failed");
+      return [];
+    }
+  }
+}
