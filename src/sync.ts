@@ -54,7 +54,11 @@ export class Sync {
   /** Every answer, ping and handshake reports a peer's height; a big enough gap starts a sync. */
   observe(height: number): void {
     if (height > this.bestSeen) this.bestSeen = height;
-    if (height > this.deps.blockchain.lastAcceptedHeight + this.opts.lag) this.start();
+    const chain = this.deps.blockchain;
+    // Far behind, or behind with nothing undecided here (an idle network sends no queries that
+    // would carry the missing blocks): fetch them.
+    const behind = height - chain.lastAcceptedHeight;
+    if (behind > this.opts.lag || (behind > 0 && chain.consensus.processingCount() === 0)) this.start();
   }
 
   start(): void {

@@ -109,7 +109,7 @@ export function clientService(deps: ClientServiceDeps): ClientHandlers {
     GetChain: unary<GetChainRequest__Output, GetChainResponse>(deps, "GetChain", (req) => {
       const last = blockchain.durableHeight;
       const to = req.to_height === 0 ? last : req.to_height;
-      if (to < req.from_height) {
+      if (req.to_height !== 0 && to < req.from_height) {
         throw new SnowchainError(ErrorCode.INVALID_ARGUMENT, `to_height ${to} is below from_height ${req.from_height}`);
       }
       const blocks = blockchain.acceptedRange(req.from_height, Math.min(to, req.from_height + deps.pageSize - 1));

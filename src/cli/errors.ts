@@ -44,10 +44,21 @@ export function statusName(code: number): string {
 export function describeError(err: unknown): { line: string; exitCode: number } {
   if (err instanceof UsageError) return { line: `error: ${err.message}`, exitCode: EXIT_USAGE };
   if (isServiceError(err)) {
-    return { line: `error: ${statusName(err.code)}: ${oneLine(err.details)}`, exitCode: EXIT_FAILURE };
+    return { line: `error: ${statusName(err.code)}: ${tidyDetails(err.details)}`, exitCode: EXIT_FAILURE };
   }
   const message = err instanceof Error ? err.message : String(err);
   return { line: `error: ${oneLine(message)}`, exitCode: EXIT_FAILURE };
+}
+
+/**
+ * grpc-js wraps a failed connection as "No connection established. Last error: Error: connect
+ * ECONNREFUSED 127.0.0.1:50051. Resolution note: ": keep the part that says what happened.
+ */
+export function tidyDetails(details: string): string {
+  let s = oneLine(details).replace(/\s*Resolution note:\s*$/, "");
+  const m = /^No connection established\. Last error: (?:Error: )?(.+?)\.?$/.exec(s);
+  if (m) s = m[1]!;
+  return s;
 }
 
 function oneLine(s: string): string {
