@@ -17,9 +17,19 @@ export class Snowball {
 
   constructor(private readonly params: Pick<SnowballParams, "alphaPreference" | "alphaConfidence" | "beta">) {}
 
-  /** Adds a candidate; adding a known one is a no-op. The first candidate becomes the preference. */
+  /**
+   * Adds a candidate; adding a known one is a no-op. Until some poll succeeds at this height,
+   * the preference is the candidate with the lowest id, not the first one seen: peers that
+   * proposed at the same moment each see their own block first, and with every peer preferring
+   * a different block no poll can ever reach αP (5 peers, 5 proposals: at most ~K/5 votes each).
+   * A rule every peer applies alike lets them agree as soon as they know the same candidates;
+   * once a poll succeeded, strength decides as Snowball says.
+   */
   add(choice: BlockId): void {
-    if (!this.strengths.has(choice)) this.strengths.set(choice, 0);
+    if (this.strengths.has(choice)) return;
+    this.strengths.set(choice, 0);
+    const current = this.preference;
+    if (current !== undefined && this.strength(current) === 0 && choice < current) this.preferred = choice;
   }
 
   /**
@@ -109,11 +119,12 @@ export class Snowball {
     return true;
   }
 
+  /** The strongest candidate; among candidates no poll chose yet, the lowest id (see add). */
   private strongest(): BlockId | undefined {
     let best: BlockId | undefined;
     let bestStrength = -1;
     for (const [id, s] of this.strengths) {
-      if (s > bestStrength) {
+      if (s > bestStrength || (s === 0 && bestStrength === 0 && id < best!)) {
         best = id;
         bestStrength = s;
       }
