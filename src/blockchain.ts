@@ -251,6 +251,7 @@ export class Blockchain {
     if (consensus !== this.consensusState) return; // a poll of a consensus replaced by a sync
     const m = this.deps.metrics;
     for (const b of d.accepted) {
+      this.deps.log.debug({ height: b.height, block: b.id, parent: b.parentId, proposer: b.proposer }, "accepted");
       this.acceptedPending.set(b.height, b);
       for (const e of b.entries) this.pendingEntries.set(e.id, b.height);
       this.proposedOn.delete(b.parentId);
@@ -299,6 +300,7 @@ export class Blockchain {
       parent = block;
     }
     if (verified.length === 0) return this.consensusState;
+    this.deps.log.debug({ from: verified[0]!.height, to: parent.height, first: verified[0]!.id }, "adopting accepted blocks");
     await this.deps.store.append(verified);
     const old = this.consensusState;
     const processing = old.preferredChain();

@@ -51,7 +51,8 @@ export class SnowchainNode {
   private journal!: MempoolJournal;
   private proposeScheduled = false;
   private compacting = false;
-  private heardFromNetwork = false;
+  /** Polls and proposals wait until this peer has reached the network (see Discovery.onJoined). */
+  private joined = false;
   private stopping: Promise<void> | undefined;
   private readonly fetching = new Set<BlockId>();
 
@@ -125,10 +126,7 @@ export class SnowchainNode {
         onAdopted: () => this.replaceEngine(),
       },
     );
-    const onRemoteHeight = (_: NodeId, height: number): void => {
-      this.heardFromNetwork = true;
-      this.sync.observe(height);
-    };
+    const onRemoteHeight = (_: NodeId, height: number): void => this.sync.observe(height);
     this.discovery = new Discovery(
       { selfId: cfg.nodeId, selfAddress, genesisId: genesis.id, seeds: cfg.seeds, heartbeatMs: cfg.heartbeatMs },
       {
@@ -139,7 +137,12 @@ export class SnowchainNode {
         lastAcceptedHeight: () => this.blockchain.lastAcceptedHeight,
         onRemoteHeight,
         onHandshake: (result) => m.p2p.handshakes.inc({ result }),
-        onDropped: () => this.engine.kick(),
+        onDropped: () => this.kick(),
+        onJoined: () => {
+          this.joined = true;
+          this.kick();
+          this.proposeSoon();
+        },
       },
     );
     this.engine = this.makeEngine(this.blockchain.consensus, new PeerNetwork({ table: this.table, pool: this.pool, now, onRemoteHeight }));
@@ -206,16 +209,10 @@ export class SnowchainNode {
   }
 
   readiness(): Readiness {
+    if (!this.joined) return { ready: false, reason: "looking for the network" };
     if (this.sync.active) return { ready: false, reason: "syncing" };
-    const alone = this.config.seeds.length === 0 || (this.table.size === 0 && this.heardFromNetwork === false && this.uptimeOk());
-    if (this.table.live().length === 0 && !alone) return { ready: false, reason: "no live neighbor" };
-    return { ready: true, reason: alone && this.table.size === 0 ? "ready (no other peer known)" : "ready" };
-  }
-
-  private startedAt = Date.now();
-  /** A peer whose seeds name only itself (a network of one) is ready once it has looked around. */
-  private uptimeOk(): boolean {
-    return Date.now() - this.startedAt > 3 * this.config.heartbeatMs;
+    if (this.table.size > 0 && this.table.live().length === 0) return { ready: false, reason: "no live neighbor" };
+    return { ready: true, reason: this.table.size === 0 ? "ready (a network of one)" : "ready" };
   }
 
   status(): StatusResponse {
@@ -246,6 +243,8 @@ export class SnowchainNode {
       membership: this.table,
       random: { next: Math.random },
       clock: { now: Date.now },
+      // Polls that fail at once (a closed client) must not chain as microtasks and starve I/O.
+      schedule: (task) => setImmediate(task),
       answerSelf: (q) => ({
         fromHeight: q.fromHeight,
         preferredIds: this.blockchain.answer(q.fromHeight, q.block.height),
@@ -277,7 +276,7 @@ export class SnowchainNode {
     });
     void this.engine.stop();
     this.engine = this.makeEngine(this.blockchain.consensus, network);
-    this.engine.kick();
+    this.kick();
     this.proposeSoon();
   }
 
@@ -286,7 +285,7 @@ export class SnowchainNode {
     const { added, orphans } = this.blockchain.learn(blocks, (block, err) =>
       this.log.warn({ peer: from, height: block.height, block: block.id, reason: (err as Error).message }, "invalid block refused"),
     );
-    if (added.length > 0) this.engine.kick();
+    if (added.length > 0) this.kick();
     for (const o of orphans) {
       if (o.height > this.blockchain.lastAcceptedHeight + this.config.maxProcessingHeights + MAX_PARENT_FETCH) {
         this.sync.observe(o.height - 1);
@@ -310,23 +309,27 @@ export class SnowchainNode {
         if (block.id !== id) return;
         const batch = child ? [block, child] : [block];
         const { orphans } = this.blockchain.learn(batch);
-        this.engine.kick();
+        this.kick();
         if (orphans.some((o) => o.id === block.id)) this.fetchBlock(block.parentId, from, depth - 1, block);
       })
       .catch((err: unknown) => this.log.debug({ peer: from, block: id, err: (err as Error).message }, "fetch block failed"))
       .finally(() => this.fetching.delete(id));
   }
 
+  private kick(): void {
+    if (this.joined && !this.stopping) this.engine.kick();
+  }
+
   /** Proposals are batched: submits arriving in the same tick share one block. */
   private proposeSoon(): void {
-    if (this.proposeScheduled || this.stopping) return;
+    if (this.proposeScheduled || this.stopping || !this.joined) return;
     this.proposeScheduled = true;
     setImmediate(() => {
       this.proposeScheduled = false;
       if (this.stopping) return;
       const block = this.blockchain.propose();
       if (!block) return;
-      this.engine.kick();
+      this.kick();
       for (const n of this.table.neighbors()) {
         this.pool
           .client(n.address)

@@ -6,6 +6,8 @@ import type { Metrics } from "./metrics/metrics";
 import type { MemberInfo, MemberTable } from "./p2p/membership";
 import type { PeerPool } from "./p2p/peer-network";
 
+const RETRY_MS = 1000;
+
 export interface SyncOptions {
   /** Most blocks asked for in one fetch. */
   readonly batch: number;
@@ -36,6 +38,8 @@ export class Sync {
   private running: Promise<void> | undefined;
   private bestSeen = 0;
   private stopped = false;
+  /** After a sync that got nowhere, wait before the next one instead of retrying on every answer. */
+  private notBefore = 0;
 
   constructor(
     private readonly opts: SyncOptions,
@@ -62,10 +66,17 @@ export class Sync {
   }
 
   start(): void {
-    if (this.running || this.stopped) return;
+    if (this.running || this.stopped || Date.now() < this.notBefore) return;
     this.deps.metrics?.sync.active.set(1);
+    const from = this.deps.blockchain.lastAcceptedHeight;
     this.running = this.run()
-      .catch((err: unknown) => this.deps.log.warn({ err }, "sync failed; will retry when behind again"))
+      .then(() => {
+        if (this.deps.blockchain.lastAcceptedHeight === from) this.notBefore = Date.now() + RETRY_MS;
+      })
+      .catch((err: unknown) => {
+        this.notBefore = Date.now() + RETRY_MS;
+        this.deps.log.warn({ err }, "sync failed; will retry when behind again");
+      })
       .finally(() => {
         this.running = undefined;
         this.deps.metrics?.sync.active.set(0);

@@ -56,7 +56,7 @@ export class BlockStore {
         } catch (err) {
           throw corrupt(file, offset, err instanceof Error ? err.message : String(err));
         }
-        const why = store.continuationError(store.lastBlock(), block);
+        const why = continuationError(store.lastBlock(), block);
         if (why !== undefined) throw corrupt(file, offset, why);
         store.chain.push(block);
         store.durableHeight = block.height;
@@ -125,7 +125,7 @@ export class BlockStore {
     // and queued in call order.
     let tip = this.chain[this.chain.length - 1];
     for (const block of blocks) {
-      const why = this.continuationError(tip, block);
+      const why = continuationError(tip, block);
       if (why !== undefined) {
         throw new SnowchainError(ErrorCode.INVALID_BLOCK, `cannot append block ${block.id}: ${why}`, {
           blockId: block.id,
@@ -156,12 +156,6 @@ export class BlockStore {
     return this.log.close();
   }
 
-  private continuationError(tip: Block, block: Block): string | undefined {
-    if (block.height !== tip.height + 1) return `height ${block.height} does not follow ${tip.height}`;
-    if (block.parentId !== tip.id) return `parent ${block.parentId} is not block ${tip.id} at height ${tip.height}`;
-    return undefined;
-  }
-
   private index(block: Block): void {
     this.heightById.set(block.id, block.height);
     // First occurrence wins: the store trusts validation and does not reject duplicates itself.
@@ -169,6 +163,12 @@ export class BlockStore {
       if (!this.heightByEntry.has(entry.id)) this.heightByEntry.set(entry.id, block.height);
     }
   }
+}
+
+function continuationError(tip: Block, block: Block): string | undefined {
+  if (block.height !== tip.height + 1) return `height ${block.height} does not follow ${tip.height}`;
+  if (block.parentId !== tip.id) return `parent ${block.parentId} is not block ${tip.id} at height ${tip.height}`;
+  return undefined;
 }
 
 function corrupt(file: string, offset: number, why: string): SnowchainError {

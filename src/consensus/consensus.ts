@@ -174,11 +174,10 @@ export class Consensus {
     }
 
     let preferenceChanges = 0;
+    const firstAccepted = this.lastHeight - accepted.length + 1;
     for (const [height, previous] of before) {
       const now =
-        height <= this.lastHeight
-          ? accepted[height - (this.lastHeight - accepted.length + 1)]?.id
-          : this.instances.get(height)?.preference;
+        height <= this.lastHeight ? accepted[height - firstAccepted]?.id : this.instances.get(height)?.preference;
       if (now !== undefined && now !== previous) preferenceChanges++;
     }
     if (accepted.length === 0 && rejected.length === 0 && preferenceChanges === 0) return NOTHING;

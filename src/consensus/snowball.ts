@@ -7,7 +7,7 @@ import type { SnowballParams } from "./types";
  * an ancestor is rejected. Parameters are trusted: validate them with validateSnowballParams.
  */
 export class Snowball {
-  /** Candidate → successful polls it won (its preference strength). Insertion order breaks ties. */
+  /** Candidate → successful polls it won (its preference strength). */
   private readonly strengths = new Map<BlockId, number>();
   /** undefined while there are no candidates, or after the preference was removed (recomputed lazily). */
   private preferred: BlockId | undefined;
@@ -58,7 +58,10 @@ export class Snowball {
     return this.strengths.keys();
   }
 
-  /** The strongest candidate; among equals, the one that was preferred first. */
+  /**
+   * The strongest candidate: the lowest id while no poll has succeeded (see add); after that, a
+   * tie keeps the current preference, and after a removal the earliest added of the strongest.
+   */
   get preference(): BlockId | undefined {
     if (this.preferred === undefined) this.preferred = this.strongest();
     return this.preferred;
@@ -110,7 +113,7 @@ export class Snowball {
     this.strengths.set(choice, strength);
     // Only `choice` grew, so the strongest is either it or the current preference (ties keep it).
     const current = this.preference;
-    if (current !== choice && strength > this.strength(current as BlockId)) this.preferred = choice;
+    if (current === undefined || (current !== choice && strength > this.strength(current))) this.preferred = choice;
     if (choice !== this.last) {
       this.last = choice;
       this.conf = 0;
@@ -124,7 +127,7 @@ export class Snowball {
     let best: BlockId | undefined;
     let bestStrength = -1;
     for (const [id, s] of this.strengths) {
-      if (s > bestStrength || (s === 0 && bestStrength === 0 && id < best!)) {
+      if (s > bestStrength || (s === 0 && bestStrength === 0 && best !== undefined && id < best)) {
         best = id;
         bestStrength = s;
       }

@@ -9,6 +9,9 @@ import type { PeerPool } from "./peer-network";
 /** Bumped when peers of different versions can no longer understand each other. */
 export const PROTOCOL_VERSION = 1;
 
+/** Bootstrap rounds (about 1 + 2 + 4 s) that must find nobody else before a peer runs alone. */
+const ALONE_ROUNDS = 3;
+
 export interface DiscoveryOptions {
   readonly selfId: string;
   readonly selfAddress: string;
@@ -27,6 +30,12 @@ export interface DiscoveryDeps {
   readonly onRemoteHeight: (nodeId: string, height: number) => void;
   readonly onHandshake: (result: "ok" | "refused" | "failed") => void;
   readonly onDropped: (member: MemberInfo) => void;
+  /**
+   * Called once, when this peer may take part in consensus: it reached the network through its
+   * seeds (and the peers they told of), or it has no seeds, or for a few attempts its seeds
+   * named only itself (a network of one). Polling before would let a starting peer decide alone.
+   */
+  readonly onJoined: (alone: boolean) => void;
   /** Resolves a host name to all its addresses (injected so tests need no DNS). */
   readonly resolve?: (host: string) => Promise<string[]>;
 }
@@ -49,6 +58,11 @@ export class Discovery {
   private beats = 0;
   private readonly resolve: (host: string) => Promise<string[]>;
   private readonly handshaking = new Set<string>();
+  private joined = false;
+  /** Addresses that answered with our own node id. */
+  private readonly selfAliases = new Set<string>();
+  /** Bootstrap rounds in a row whose seeds resolved to nothing but this peer. */
+  private aloneRounds = 0;
 
   constructor(
     private readonly opts: DiscoveryOptions,
@@ -59,7 +73,15 @@ export class Discovery {
 
   start(): void {
     this.running = true;
+    if (this.opts.seeds.length === 0) this.join(true);
     void this.bootstrap(0);
+  }
+
+  private join(alone: boolean): void {
+    if (this.joined) return;
+    this.joined = true;
+    this.deps.log.info({ alone, members: this.deps.table.size }, alone ? "no other peer found: running as a network of one" : "joined the network");
+    this.deps.onJoined(alone);
   }
 
   stop(): void {
@@ -102,6 +124,7 @@ export class Discovery {
         return undefined;
       }
       if (res.self.node_id === this.opts.selfId) {
+        this.selfAliases.add(address);
         this.deps.pool.drop(address); // ourselves under another address (a seed that is us)
         return undefined;
       }
@@ -120,26 +143,33 @@ export class Discovery {
     }
   }
 
-  private async seedAddresses(): Promise<string[]> {
-    const out: string[] = [];
+  private async seedAddresses(): Promise<{ addresses: string[]; unresolved: number }> {
+    const addresses: string[] = [];
+    let unresolved = 0;
     await Promise.all(
       this.opts.seeds.map(async (seed) => {
         try {
-          for (const host of await this.resolve(seed.host)) out.push(formatHostPort({ host, port: seed.port }));
+          for (const host of await this.resolve(seed.host)) addresses.push(formatHostPort({ host, port: seed.port }));
         } catch (err) {
+          unresolved++;
           this.deps.log.debug({ seed: formatHostPort(seed), err: (err as Error).message }, "seed does not resolve yet");
         }
       }),
     );
-    return out;
+    return { addresses, unresolved };
   }
 
   /** Until some member answers, retry the seeds with backoff (1 s doubling to 10 s). */
   private async bootstrap(attempt: number): Promise<void> {
     if (!this.running) return;
-    await this.contactSeeds();
+    const others = await this.contactSeeds();
     if (!this.running) return;
-    if (this.deps.table.size === 0 && this.opts.seeds.length > 0) {
+    if (this.deps.table.size > 0) {
+      this.join(false);
+    } else if (this.opts.seeds.length > 0) {
+      // Replicas start together: a seed name may resolve to this peer alone for a moment.
+      this.aloneRounds = others === 0 ? this.aloneRounds + 1 : 0;
+      if (this.aloneRounds >= ALONE_ROUNDS) this.join(true);
       const delay = Math.min(10_000, 1000 * 2 ** attempt);
       if (attempt >= 2) this.deps.log.info({ retryInMs: delay }, "no seed answered yet");
       this.timer = setTimeout(() => void this.bootstrap(attempt + 1), delay);
@@ -148,11 +178,19 @@ export class Discovery {
     this.schedule();
   }
 
-  private async contactSeeds(): Promise<void> {
-    const addresses = await this.seedAddresses();
+  /**
+   * Handshakes every seed address not known yet. Returns how many seed addresses may be another
+   * peer: all but those that answered with our own id. A seed that does not resolve counts as
+   * one (it may be a peer that is not up yet), so only seeds that are provably this peer make it
+   * a network of one.
+   */
+  private async contactSeeds(): Promise<number> {
+    const { addresses, unresolved } = await this.seedAddresses();
     const known = new Set(this.deps.table.all().map((m) => m.address));
-    const members = await Promise.all(addresses.filter((a) => !known.has(a)).map((a) => this.handshake(a)));
+    const fresh = addresses.filter((a) => a !== this.opts.selfAddress && !known.has(a) && !this.selfAliases.has(a));
+    const members = await Promise.all(fresh.map((a) => this.handshake(a)));
     await Promise.all(members.filter((m): m is MemberInfo => m !== undefined).map((m) => this.exchange(m)));
+    return unresolved + addresses.filter((a) => a !== this.opts.selfAddress && !this.selfAliases.has(a)).length;
   }
 
   /** Tells a member whom we know, learns whom it knows, and handshakes the new ones. */
@@ -195,7 +233,7 @@ export class Discovery {
     const work: Promise<void>[] = [...pings];
     if (partner) work.push(this.exchange(partner));
     // New replicas appear under the seed name; re-resolve now and then (and always when alone).
-    if (t.size === 0 || this.beats % 5 === 0) work.push(this.contactSeeds());
+    if (t.size === 0 || this.beats % 5 === 0) work.push(this.contactSeeds().then(() => {}));
     await Promise.all(work);
     for (const m of t.sweep(this.deps.now())) {
       this.deps.pool.drop(m.address);

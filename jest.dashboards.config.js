@@ -1,0 +1,15 @@
+/**
+ * `npm run test:dashboards`: every dashboard query and every Prometheus rule against a real
+ * Prometheus (Debian's `prometheus` and `promtool` on PATH) scraping peers. Separate from
+ * `npm test` because it needs those binaries and takes tens of seconds.
+ * @type {import('jest').Config}
+ */
+module.exports = {
+  testEnvironment: "node",
+  roots: ["<rootDir>/test/dashboards"],
+  testMatch: ["**/*.test.ts"],
+  // tsc checks types (npm run typecheck); jest only transpiles, as in jest.config.js.
+  transform: { "^.+\\.ts$": ["ts-jest", { isolatedModules: true, tsconfig: "tsconfig.json" }] },
+  // Prometheus start, a few 5 s scrapes and a rule evaluation come before the first query.
+  testTimeout: 180000,
+};

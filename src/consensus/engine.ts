@@ -1,0 +1,246 @@
+import type { Block, BlockId } from "../chain/types";
+import type { Consensus, Decisions } from "./consensus";
+import { validateSnowballParams } from "./params";
+import { Poll } from "./poll";
+import type { Clock, Membership, Network, Random } from "./ports";
+import type { NodeId, Query, QueryReply, SnowballParams } from "./types";
+
+/** One finished poll, for metrics. */
+export interface PollReport {
+  readonly durationMs: number;
+  /** The lowest height of the poll reached an αP quorum. */
+  readonly successful: boolean;
+  /** Finished before every sampled member answered. */
+  readonly endedEarly: boolean;
+  /** Votes lost at the lowest height, with multiplicity. */
+  readonly droppedVotes: number;
+  /** Heights the poll covered. */
+  readonly heights: number;
+}
+
+export interface EngineDeps {
+  readonly selfId: NodeId;
+  readonly consensus: Consensus;
+  readonly network: Network;
+  readonly membership: Membership;
+  readonly random: Random;
+  readonly clock: Clock;
+  /** This node's own answer to a query (used when the sample picks itself). */
+  answerSelf(query: Query): QueryReply;
+  /** Called synchronously with every non-empty Decisions. */
+  onDecisions(decisions: Decisions): void;
+  onPoll?(report: PollReport): void;
+  /**
+   * A member voted for a block that is not processing here (never seen, or already rejected):
+   * the node may fetch it from that member, else this node cannot count the votes it gets.
+   * Called once per such id per reply, only for heights above the last accepted one.
+   */
+  onUnknownBlock?(id: BlockId, from: NodeId): void;
+  /**
+   * Runs `task` later, after pending I/O: the node passes `setImmediate`. The engine starts the
+   * next poll through it when one finishes, so polls that fail at once (every member refusing
+   * immediately) cannot starve the event loop in a chain of promise callbacks.
+   * @default a microtask: enough where nothing else needs the loop (tests, simulations)
+   */
+  schedule?(task: () => void): void;
+  /**
+   * A callback (answerSelf, onDecisions, onPoll, onUnknownBlock) threw. The engine carries on;
+   * without this hook the error is discarded, so a node should always pass one.
+   */
+  onError?(err: unknown): void;
+}
+
+/**
+ * Drives polls: samples K members with replacement, asks each distinct one once, records the
+ * tally in the consensus as soon as it can no longer change, and keeps up to `concurrentPolls`
+ * polls in flight while anything is undecided. It owns no timers: the Network enforces timeouts,
+ * and an idle engine does nothing until kicked.
+ */
+export class Engine {
+  private readonly params: SnowballParams;
+  /** Polls in flight, with their start time; stop() empties it, which abandons them. */
+  private readonly active = new Map<Poll, number>();
+  private stopped = false;
+
+  constructor(
+    params: SnowballParams,
+    private readonly deps: EngineDeps,
+  ) {
+    this.params = validateSnowballParams(params);
+  }
+
+  /** Starts polls until `concurrentPolls` are in flight, while anything is undecided. */
+  kick(): void {
+    while (!this.stopped && this.active.size < this.params.concurrentPolls) {
+      if (!this.startPoll()) return;
+    }
+  }
+
+  /**
+   * No new polls; polls in flight are abandoned (their answers are ignored and nothing is
+   * recorded), so stopping never waits on the network.
+   */
+  stop(): Promise<void> {
+    this.stopped = true;
+    this.active.clear();
+    return Promise.resolve();
+  }
+
+  get inFlight(): number {
+    return this.active.size;
+  }
+
+  private startPoll(): boolean {
+    const { consensus, selfId } = this.deps;
+    const chain = consensus.preferredChain();
+    const tip = chain[chain.length - 1];
+    if (tip === undefined) return false;
+    const fromHeight = chain[0].height;
+    const query: Query = { fromHeight, block: tip, ancestors: chain.slice(0, -1) };
+    const sample = this.sample();
+    const poll = new Poll(this.params, sample, fromHeight, tip.height);
+    this.active.set(poll, this.deps.clock.now());
+    for (const node of sample.keys()) {
+      if (node === selfId) continue;
+      let answer: Promise<QueryReply>;
+      try {
+        answer = this.deps.network.query(node, query);
+      } catch {
+        poll.drop(node); // a synchronous failure is a failed query like any other
+        continue;
+      }
+      // Both handlers catch everything, so the derived promise never rejects.
+      void answer.then(
+        (reply) => this.answered(poll, node, reply),
+        () => this.answered(poll, node, undefined),
+      );
+    }
+    if (sample.has(selfId)) {
+      try {
+        poll.vote(selfId, this.deps.answerSelf(query));
+      } catch (err) {
+        poll.drop(selfId);
+        this.fail(err);
+      }
+    }
+    // The self vote alone may finish the poll (a network of one). Recording it later, never
+    // inside kick(), keeps onDecisions from running inside the caller's kick().
+    this.later(() => this.settle(poll));
+    return true;
+  }
+
+  /** An answer (or, when `reply` is undefined, a failure) from a sampled member. */
+  private answered(poll: Poll, node: NodeId, reply: QueryReply | undefined): void {
+    try {
+      if (!this.active.has(poll)) return; // recorded or abandoned: late answers do nothing
+      if (reply === undefined) {
+        poll.drop(node);
+      } else {
+        poll.vote(node, reply);
+        this.noticeUnknown(poll, node, reply);
+      }
+      this.settle(poll);
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  /** Records the poll once its outcome can no longer change. */
+  private settle(poll: Poll): void {
+    const startedMs = this.active.get(poll);
+    if (startedMs === undefined || !poll.finished()) return;
+    this.active.delete(poll);
+    this.complete(poll, startedMs);
+  }
+
+  private complete(poll: Poll, startedMs: number): void {
+    const { consensus, onDecisions, onPoll } = this.deps;
+    try {
+      const decisions = consensus.recordPoll(poll.fromHeight, poll.tallies());
+      if (decisions.accepted.length > 0 || decisions.rejected.length > 0 || decisions.preferenceChanges > 0) {
+        onDecisions(decisions);
+      }
+      onPoll?.({
+        durationMs: this.deps.clock.now() - startedMs,
+        successful: poll.successful,
+        endedEarly: poll.endedEarly,
+        droppedVotes: poll.droppedVotes,
+        heights: poll.toHeight - poll.fromHeight + 1,
+      });
+    } catch (err) {
+      this.fail(err);
+    }
+    this.later(() => this.kick());
+  }
+
+  private later(task: () => void): void {
+    const run = (): void => {
+      try {
+        task();
+      } catch (err) {
+        this.fail(err);
+      }
+    };
+    if (this.deps.schedule !== undefined) this.deps.schedule(run);
+    else void Promise.resolve().then(run);
+  }
+
+  private noticeUnknown(poll: Poll, node: NodeId, reply: QueryReply): void {
+    const { consensus, onUnknownBlock } = this.deps;
+    if (onUnknownBlock === undefined) return;
+    const from = Math.max(poll.fromHeight, consensus.lastAcceptedHeight + 1);
+    for (let h = from; h <= poll.toHeight; h++) {
+      const id = reply.preferredIds[h - reply.fromHeight];
+      if (id !== undefined && !consensus.has(id)) onUnknownBlock(id, node);
+    }
+  }
+
+  /** K draws, uniform with replacement over this node and its members: member → multiplicity. */
+  private sample(): Map<NodeId, number> {
+    const members = this.deps.membership.members();
+    const n = members.length + 1;
+    const picks = new Map<NodeId, number>();
+    for (let i = 0; i < this.params.k; i++) {
+      const r = Math.min(n - 1, Math.floor(this.deps.random.next() * n));
+      const node = r === 0 ? this.deps.selfId : members[r - 1];
+      picks.set(node, (picks.get(node) ?? 0) + 1);
+    }
+    return picks;
+  }
+
+  private fail(err: unknown): void {
+    try {
+      this.deps.onError?.(err);
+    } catch {
+      // The error hook itself failed: nothing left to report to.
+    }
+  }
+}
+
+/**
+ * The standard answer to a query, once the node has added the query's blocks: the accepted id
+ * at each decided height (from `acceptedIdAt`, which reads the chain), then the preferred chain.
+ * Heights past the preferred tip are left out, which the asker counts as dropped votes; the
+ * answer never covers more heights than the query carries blocks, whatever its fromHeight claims.
+ */
+export function answerQuery(
+  consensus: Consensus,
+  query: Query,
+  acceptedIdAt: (height: number) => BlockId | undefined,
+): QueryReply {
+  const lastAccepted = consensus.lastAcceptedHeight;
+  const top = Math.min(query.block.height, query.fromHeight + query.ancestors.length);
+  const preferredIds: (BlockId | undefined)[] = [];
+  let chain: Block[] | undefined;
+  for (let h = query.fromHeight; h <= top; h++) {
+    if (h <= lastAccepted) {
+      preferredIds.push(acceptedIdAt(h));
+      continue;
+    }
+    chain ??= consensus.preferredChain();
+    const block = chain[h - lastAccepted - 1];
+    if (block === undefined) break;
+    preferredIds.push(block.id);
+  }
+  return { fromHeight: query.fromHeight, preferredIds, lastAcceptedHeight: lastAccepted };
+}

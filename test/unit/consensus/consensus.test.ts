@@ -1,0 +1,226 @@
+import type { Block } from "../../../src/chain/types";
+import { Consensus } from "../../../src/consensus/consensus";
+import { ErrorCode, isSnowchainError } from "../../../src/errors";
+import { GENESIS, testBlock } from "../../utils/consensus/blocks";
+
+const params = { k: 20, alphaPreference: 11, alphaConfidence: 15, beta: 2, concurrentPolls: 1 };
+const votes = (entries: Record<string, number>): Map<string, number> => new Map(Object.entries(entries));
+
+/** A tree of blocks added in the given order; ids name their height, e.g. a1 ← a2. */
+function tree(...blocks: [id: string, height: number, parentId: string][]): { c: Consensus; b: Record<string, Block> } {
+  const c = new Consensus(params, GENESIS);
+  const b: Record<string, Block> = {};
+  for (const [id, height, parentId] of blocks) {
+    b[id] = testBlock(id, height, parentId);
+    expect(c.add(b[id])).toBe("added");
+  }
+  return { c, b };
+}
+
+/** β confident polls for `ids`, one per height from `fromHeight`. */
+function decide(c: Consensus, fromHeight: number, ...ids: string[]) {
+  let last = c.recordPoll(fromHeight, ids.map((id) => votes({ [id]: 20 })));
+  for (let i = 1; i < params.beta; i++) last = c.recordPoll(fromHeight, ids.map((id) => votes({ [id]: 20 })));
+  return last;
+}
+
+const ids = (blocks: readonly Block[]): string[] => blocks.map((x) => x.id);
+
+describe("Consensus.add", () => {
+  it("adds children of the last accepted block and of processing blocks", () => {
+    const { c } = tree(["a1", 1, "genesis"], ["b1", 1, "genesis"], ["a2", 2, "a1"]);
+    expect(c.processingCount()).toBe(3);
+    expect(c.has("a2")).toBe(true);
+    expect(c.get("a2")?.parentId).toBe("a1");
+    expect(c.undecided()).toEqual({ from: 1, to: 2 });
+  });
+
+  it("reports a known block, and an unknown parent", () => {
+    const { c, b } = tree(["a1", 1, "genesis"]);
+    expect(c.add(b.a1)).toBe("known");
+    expect(c.add(testBlock("x3", 3, "x2"))).toBe("unknown-parent");
+    expect(c.has("x3")).toBe(false);
+  });
+
+  it("reports blocks at or below the last accepted height, or on a conflicting or rejected parent, as stale", () => {
+    const { c } = tree(["a1", 1, "genesis"], ["b1", 1, "genesis"], ["b2", 2, "b1"]);
+    decide(c, 1, "a1");
+    expect(c.lastAcceptedId).toBe("a1");
+    expect(c.add(testBlock("z1", 1, "genesis"))).toBe("stale");
+    expect(c.add(testBlock("b1", 1, "genesis"))).toBe("stale");
+    // b1 conflicts with the accepted a1, known or not.
+    expect(c.add(testBlock("c2", 2, "b1"))).toBe("stale");
+    expect(c.add(testBlock("d2", 2, "never-seen"))).toBe("stale");
+    // b2 was rejected above the last accepted height.
+    expect(c.add(testBlock("b2", 2, "b1"))).toBe("stale");
+    expect(c.add(testBlock("b3", 3, "b2"))).toBe("stale");
+    expect(c.add(testBlock("a2", 2, "a1"))).toBe("added");
+  });
+
+  it("throws INVALID_BLOCK for a height that does not follow its parent's", () => {
+    const { c } = tree(["a1", 1, "genesis"]);
+    for (const bad of [testBlock("x", 3, "a1"), testBlock("y", 2, "genesis")]) {
+      let caught: unknown;
+      try {
+        c.add(bad);
+      } catch (err) {
+        caught = err;
+      }
+      expect(isSnowchainError(caught, ErrorCode.INVALID_BLOCK)).toBe(true);
+    }
+    expect(c.processingCount()).toBe(1);
+  });
+});
+
+describe("Consensus.preferredChain", () => {
+  it("follows the preference at each height while it extends the previous one", () => {
+    const { c } = tree(["a1", 1, "genesis"], ["b1", 1, "genesis"], ["b2", 2, "b1"], ["a2", 2, "a1"], ["a3", 3, "a2"]);
+    expect(ids(c.preferredChain())).toEqual(["a1", "a2", "a3"]);
+    // Height 2 now prefers b2 while height 1 prefers a1: the chain stops at the break.
+    c.recordPoll(2, [votes({ b2: 12 })]);
+    expect(ids(c.preferredChain())).toEqual(["a1"]);
+    c.recordPoll(1, [votes({ b1: 12 })]);
+    expect(c.preferenceAt(1)).toBe("b1");
+    expect(ids(c.preferredChain())).toEqual(["b1", "b2"]);
+  });
+
+  it("is empty when nothing is undecided", () => {
+    const c = new Consensus(params, GENESIS);
+    expect(c.preferredChain()).toEqual([]);
+    expect(c.undecided()).toBeUndefined();
+    expect(c.preferenceAt(1)).toBeUndefined();
+    expect(c.confidenceAt(1)).toBe(0);
+  });
+});
+
+describe("Consensus.recordPoll", () => {
+  it("accepts heights in order, several in one poll", () => {
+    const { c } = tree(["a1", 1, "genesis"], ["a2", 2, "a1"], ["a3", 3, "a2"]);
+    expect(c.recordPoll(1, [votes({ a1: 20 }), votes({ a2: 20 }), votes({ a3: 20 })]).accepted).toEqual([]);
+    expect(c.confidenceAt(2)).toBe(1);
+    const d = c.recordPoll(1, [votes({ a1: 20 }), votes({ a2: 20 }), votes({ a3: 20 })]);
+    expect(ids(d.accepted)).toEqual(["a1", "a2", "a3"]);
+    expect(d.rejected).toEqual([]);
+    expect(c.lastAcceptedHeight).toBe(3);
+    expect(c.lastAcceptedId).toBe("a3");
+    expect(c.processingCount()).toBe(0);
+    expect(c.undecided()).toBeUndefined();
+  });
+
+  it("waits for the lower height before accepting a height that is already final", () => {
+    const { c } = tree(["a1", 1, "genesis"], ["b1", 1, "genesis"], ["a2", 2, "a1"]);
+    expect(decide(c, 2, "a2").accepted).toEqual([]);
+    expect(c.confidenceAt(2)).toBe(2);
+    expect(c.lastAcceptedHeight).toBe(0);
+    const d = decide(c, 1, "a1");
+    expect(ids(d.accepted)).toEqual(["a1", "a2"]);
+    expect(ids(d.rejected)).toEqual(["b1"]);
+  });
+
+  it("rejects the siblings of an accepted block and all their descendants, keeping its children", () => {
+    const { c } = tree(
+      ["a1", 1, "genesis"],
+      ["b1", 1, "genesis"],
+      ["c1", 1, "genesis"],
+      ["a2", 2, "a1"],
+      ["b2", 2, "b1"],
+      ["b2x", 2, "b1"],
+      ["b3", 3, "b2"],
+      ["c2", 2, "c1"],
+    );
+    const d = decide(c, 1, "a1");
+    expect(ids(d.accepted)).toEqual(["a1"]);
+    expect(new Set(ids(d.rejected))).toEqual(new Set(["b1", "c1", "b2", "b2x", "c2", "b3"]));
+    // Height order: parents before children.
+    expect(d.rejected.map((x) => x.height)).toEqual(d.rejected.map((x) => x.height).sort((a, b) => a - b));
+    for (const gone of ["b1", "b2", "b3", "c2"]) expect(c.has(gone)).toBe(false);
+    expect(c.has("a2")).toBe(true);
+    expect(c.undecided()).toEqual({ from: 2, to: 2 });
+    expect(c.processingCount()).toBe(1);
+  });
+
+  it("drops heights left without candidates", () => {
+    const { c } = tree(["a1", 1, "genesis"], ["b1", 1, "genesis"], ["b2", 2, "b1"], ["b3", 3, "b2"]);
+    decide(c, 1, "a1");
+    expect(c.undecided()).toBeUndefined();
+    expect(c.preferredChain()).toEqual([]);
+  });
+
+  it("moves the preference to the strongest survivor when rejection removes it, and counts the change", () => {
+    const { c } = tree(
+      ["a1", 1, "genesis"],
+      ["b1", 1, "genesis"],
+      ["b2", 2, "b1"],
+      ["a2", 2, "a1"],
+      ["a2x", 2, "a1"],
+    );
+    c.recordPoll(2, [votes({ b2: 12 })]);
+    c.recordPoll(2, [votes({ b2: 12 })]);
+    c.recordPoll(2, [votes({ a2x: 12 })]);
+    expect(c.preferenceAt(2)).toBe("b2");
+    const d = decide(c, 1, "a1");
+    expect(c.preferenceAt(2)).toBe("a2x");
+    expect(c.strengthOf("a2x")).toBe(1);
+    // Height 1 kept its preference (a1 accepted); height 2 changed.
+    expect(d.preferenceChanges).toBe(1);
+  });
+
+  it("undoes the finality of a height whose choice descends from a rejected block", () => {
+    const { c } = tree(["a1", 1, "genesis"], ["b1", 1, "genesis"], ["a2", 2, "a1"], ["b2", 2, "b1"]);
+    decide(c, 2, "b2");
+    expect(c.confidenceAt(2)).toBe(params.beta);
+    const d = decide(c, 1, "a1");
+    expect(ids(d.accepted)).toEqual(["a1"]);
+    expect(c.confidenceAt(2)).toBe(0);
+    expect(c.preferenceAt(2)).toBe("a2");
+    expect(c.lastAcceptedHeight).toBe(1);
+  });
+
+  it("counts preference changes from polls", () => {
+    const { c } = tree(["a1", 1, "genesis"], ["b1", 1, "genesis"], ["a2", 2, "a1"], ["a2x", 2, "a1"]);
+    expect(c.recordPoll(1, [votes({ a1: 12 }), votes({ a2: 12 })]).preferenceChanges).toBe(0);
+    expect(c.recordPoll(1, [votes({ b1: 12 }), votes({ a2x: 12 })]).preferenceChanges).toBe(0); // ties keep
+    expect(c.recordPoll(1, [votes({ b1: 12 }), votes({ a2x: 12 })]).preferenceChanges).toBe(2);
+    expect(c.recordPoll(1, [votes({ x: 12 })])).toEqual({ accepted: [], rejected: [], preferenceChanges: 0 });
+  });
+
+  it("ignores heights already accepted and heights without candidates", () => {
+    const { c } = tree(["a1", 1, "genesis"], ["a2", 2, "a1"]);
+    decide(c, 1, "a1");
+    // A poll that started before a1 was accepted: its height-1 tally no longer matters.
+    const d = c.recordPoll(1, [votes({ a1: 20 }), votes({ a2: 20 }), votes({ a3: 20 }), votes({ a4: 20 })]);
+    expect(d.accepted).toEqual([]);
+    expect(c.confidenceAt(2)).toBe(1);
+    expect(ids(c.recordPoll(2, [votes({ a2: 20 })]).accepted)).toEqual(["a2"]);
+  });
+
+  it("does not accept without an αC quorum, whatever the preference strength", () => {
+    const { c } = tree(["a1", 1, "genesis"]);
+    for (let i = 0; i < 10; i++) expect(c.recordPoll(1, [votes({ a1: 14 })]).accepted).toEqual([]);
+    expect(c.strengthOf("a1")).toBe(10);
+    expect(c.confidenceAt(1)).toBe(0);
+  });
+
+  it("handles thousands of processing blocks and accepts a long chain in one call", () => {
+    const c = new Consensus(params, GENESIS);
+    const heights = 1500;
+    let parent = "genesis";
+    const main: string[] = [];
+    for (let h = 1; h <= heights; h++) {
+      for (const fork of ["x", "y"]) c.add(testBlock(`${fork}${h}`, h, parent));
+      const id = `m${h}`;
+      expect(c.add(testBlock(id, h, parent))).toBe("added");
+      main.push(id);
+      parent = id;
+    }
+    expect(c.processingCount()).toBe(3 * heights);
+    const tallies = main.map((id) => votes({ [id]: 20 }));
+    for (let i = 0; i < 500; i++) c.recordPoll(1, [votes({ m1: 13 })]); // many cheap polls
+    c.recordPoll(1, tallies);
+    const d = c.recordPoll(1, tallies);
+    expect(d.accepted).toHaveLength(heights);
+    expect(d.accepted[heights - 1].id).toBe(`m${heights}`);
+    expect(d.rejected).toHaveLength(2 * heights);
+    expect(c.processingCount()).toBe(0);
+  });
+});

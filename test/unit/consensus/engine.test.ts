@@ -1,0 +1,262 @@
+import type { BlockId } from "../../../src/chain/types";
+import { Consensus, type Decisions } from "../../../src/consensus/consensus";
+import { Engine, answerQuery, type EngineDeps, type PollReport } from "../../../src/consensus/engine";
+import type { Network } from "../../../src/consensus/ports";
+import type { NodeId, Query, QueryReply } from "../../../src/consensus/types";
+import { GENESIS, testBlock } from "../../utils/consensus/blocks";
+import { ManualClock } from "../../utils/consensus/clock";
+import { DeferredNetwork, flushPromises } from "../../utils/consensus/deferred-network";
+import { ScriptedRandom, SeededRandom } from "../../utils/consensus/random";
+
+const params = { k: 20, alphaPreference: 11, alphaConfidence: 15, beta: 3, concurrentPolls: 2 };
+
+/** Random values that pick member index i of [self, ...members] among n. */
+const pickOf = (i: number, n: number): number => (i + 0.5) / n;
+
+interface Harness {
+  engine: Engine;
+  consensus: Consensus;
+  network: DeferredNetwork;
+  decisions: Decisions[];
+  reports: PollReport[];
+  errors: unknown[];
+  unknown: [BlockId, NodeId][];
+  /** Tasks the engine scheduled, when the harness holds them (`manual`). */
+  tasks: (() => void)[];
+}
+
+function harness(opts: {
+  members?: NodeId[];
+  random?: number[];
+  network?: Network;
+  deps?: Partial<EngineDeps>;
+  concurrentPolls?: number;
+  /** Hold scheduled tasks until the test runs them (else the engine's default, a microtask). */
+  manual?: boolean;
+}): Harness {
+  const tasks: (() => void)[] = [];
+  const consensus = new Consensus(params, GENESIS);
+  const network = new DeferredNetwork();
+  const decisions: Decisions[] = [];
+  const reports: PollReport[] = [];
+  const errors: unknown[] = [];
+  const unknown: [BlockId, NodeId][] = [];
+  const clock = new ManualClock(1000);
+  const engine = new Engine(
+    { ...params, concurrentPolls: opts.concurrentPolls ?? params.concurrentPolls },
+    {
+      selfId: "self",
+      consensus,
+      network: opts.network ?? network,
+      membership: { members: () => opts.members ?? [] },
+      random: opts.random ? new ScriptedRandom(opts.random) : new SeededRandom(1),
+      clock,
+      answerSelf: (q) => answerQuery(consensus, q, () => undefined),
+      onDecisions: (d) => decisions.push(d),
+      onPoll: (r) => {
+        clock.advance(5);
+        reports.push(r);
+      },
+      onUnknownBlock: (id, from) => unknown.push([id, from]),
+      onError: (err) => errors.push(err),
+      ...(opts.manual ? { schedule: (task: () => void) => tasks.push(task) } : {}),
+      ...opts.deps,
+    },
+  );
+  return { engine, consensus, network, decisions, reports, errors, unknown, tasks };
+}
+
+const reply = (fromHeight: number, ...ids: (string | undefined)[]): QueryReply => ({
+  fromHeight,
+  preferredIds: ids,
+  lastAcceptedHeight: fromHeight - 1,
+});
+
+/** Runs the tasks scheduled so far (not those they schedule). */
+function runQueued(h: Harness): void {
+  for (const task of h.tasks.splice(0)) task();
+}
+
+// Jest fails the running test on an unhandled rejection, so every test here also checks that
+// the engine never leaves one behind.
+
+describe("Engine", () => {
+  it("stays idle while nothing is undecided", async () => {
+    const h = harness({ members: ["b", "c"] });
+    h.engine.kick();
+    await flushPromises();
+    expect(h.engine.inFlight).toBe(0);
+    expect(h.network.calls).toHaveLength(0);
+    expect(h.reports).toHaveLength(0);
+  });
+
+  it("asks each sampled member once with the preferred chain, counting multiplicity", async () => {
+    // [self, b, c]: b 15 times, c 5 times.
+    const random = [...Array(15).fill(pickOf(1, 3)), ...Array(5).fill(pickOf(2, 3))];
+    const h = harness({ members: ["b", "c"], random, concurrentPolls: 1 });
+    h.consensus.add(testBlock("a1", 1, "genesis"));
+    h.consensus.add(testBlock("a2", 2, "a1"));
+    h.engine.kick();
+    expect(h.engine.inFlight).toBe(1);
+    expect(h.network.calls.map((c) => c.to)).toEqual(["b", "c"]);
+    const q = h.network.calls[0].query;
+    expect(q.fromHeight).toBe(1);
+    expect(q.block.id).toBe("a2");
+    expect(q.ancestors.map((b) => b.id)).toEqual(["a1"]);
+
+    // b alone brings 15 votes at both heights: αC everywhere, the poll ends without c.
+    h.network.calls[0].resolve(reply(1, "a1", "a2"));
+    await flushPromises();
+    expect(h.reports[0]).toEqual({ durationMs: 0, successful: true, endedEarly: true, droppedVotes: 0, heights: 2 });
+    expect(h.consensus.confidenceAt(1)).toBe(1);
+    expect(h.consensus.confidenceAt(2)).toBe(1);
+    // The engine kicked itself: a second poll went out.
+    expect(h.network.calls).toHaveLength(4);
+
+    // c's late answer to the first poll changes nothing.
+    h.network.calls[1].resolve(reply(1, "a1", "a2"));
+    await flushPromises();
+    expect(h.reports).toHaveLength(1);
+    expect(h.consensus.confidenceAt(1)).toBe(1);
+  });
+
+  it("counts a failed or thrown query as dropped votes", async () => {
+    // self 10 times (answers a1), b and c 5 times each: both failures are needed to end it.
+    const random = [...Array(10).fill(pickOf(0, 3)), ...Array(5).fill(pickOf(1, 3)), ...Array(5).fill(pickOf(2, 3))];
+    const network: Network = {
+      query: (to) => {
+        if (to === "c") throw new Error("synchronous failure");
+        return Promise.reject(new Error("timeout"));
+      },
+    };
+    const h = harness({ members: ["b", "c"], random, network, concurrentPolls: 1, manual: true });
+    h.consensus.add(testBlock("a1", 1, "genesis"));
+    h.engine.kick();
+    await flushPromises();
+    expect(h.reports).toEqual([{ durationMs: 0, successful: false, endedEarly: false, droppedVotes: 10, heights: 1 }]);
+    await h.engine.stop();
+  });
+
+  it("starts the next poll through the scheduler, so instant failures cannot spin in promise callbacks", async () => {
+    const network: Network = { query: () => Promise.reject(new Error("no connection")) };
+    const h = harness({ members: ["b"], random: [pickOf(1, 2)], network, concurrentPolls: 1, manual: true });
+    h.consensus.add(testBlock("a1", 1, "genesis"));
+    h.engine.kick();
+    await flushPromises();
+    expect(h.reports).toHaveLength(1);
+    expect(h.engine.inFlight).toBe(0);
+    runQueued(h);
+    expect(h.engine.inFlight).toBe(1);
+    await flushPromises();
+    expect(h.reports).toHaveLength(2);
+    await h.engine.stop();
+    runQueued(h);
+    expect(h.engine.inFlight).toBe(0);
+  });
+
+  it("keeps up to concurrentPolls polls in flight, and kick is idempotent", () => {
+    const h = harness({ members: ["b"], random: [pickOf(1, 2)] });
+    h.consensus.add(testBlock("a1", 1, "genesis"));
+    h.engine.kick();
+    h.engine.kick();
+    expect(h.engine.inFlight).toBe(2);
+    expect(h.network.calls).toHaveLength(2);
+  });
+
+  it("decides alone in a network of one, reporting decisions asynchronously", async () => {
+    const h = harness({ members: [] });
+    h.consensus.add(testBlock("a1", 1, "genesis"));
+    h.consensus.add(testBlock("b1", 1, "genesis"));
+    h.consensus.add(testBlock("a2", 2, "a1"));
+    h.engine.kick();
+    expect(h.decisions).toHaveLength(0); // never inside the caller's kick()
+    await flushPromises();
+    const accepted = h.decisions.flatMap((d) => d.accepted.map((b) => b.id));
+    expect(accepted).toEqual(["a1", "a2"]);
+    expect(h.decisions.flatMap((d) => d.rejected.map((b) => b.id))).toEqual(["b1"]);
+    expect(h.reports.length).toBeGreaterThanOrEqual(params.beta);
+    expect(h.reports.every((r) => r.successful && r.droppedVotes === 0)).toBe(true);
+    expect(h.engine.inFlight).toBe(0);
+    expect(h.consensus.undecided()).toBeUndefined();
+  });
+
+  it("stop abandons polls in flight and starts no more", async () => {
+    const h = harness({ members: ["b"], random: [pickOf(1, 2)] });
+    h.consensus.add(testBlock("a1", 1, "genesis"));
+    h.engine.kick();
+    await h.engine.stop();
+    expect(h.engine.inFlight).toBe(0);
+    for (const call of h.network.calls) call.resolve(reply(1, "a1"));
+    await flushPromises();
+    expect(h.reports).toHaveLength(0);
+    expect(h.consensus.confidenceAt(1)).toBe(0);
+    h.engine.kick();
+    expect(h.network.calls).toHaveLength(2);
+  });
+
+  it("reports blocks voted for but unknown here", async () => {
+    const h = harness({ members: ["b"], random: [pickOf(1, 2)], concurrentPolls: 1 });
+    h.consensus.add(testBlock("a1", 1, "genesis"));
+    h.consensus.add(testBlock("a2", 2, "a1"));
+    h.engine.kick();
+    h.network.calls[0].resolve(reply(1, "a1", "z2"));
+    await flushPromises();
+    expect(h.unknown).toEqual([["z2", "b"]]);
+    await h.engine.stop();
+  });
+
+  it("survives callbacks that throw, reporting them", async () => {
+    const h = harness({
+      members: [],
+      deps: {
+        answerSelf: () => {
+          throw new Error("answer failed");
+        },
+      },
+      concurrentPolls: 1,
+      manual: true,
+    });
+    h.consensus.add(testBlock("a1", 1, "genesis"));
+    h.engine.kick();
+    runQueued(h); // the poll, settled by its (dropped) self vote alone
+    await h.engine.stop();
+    expect(h.errors).toHaveLength(1);
+    expect(h.reports[0]).toMatchObject({ successful: false, droppedVotes: 20 });
+
+    const failing = harness({
+      members: [],
+      deps: {
+        onDecisions: () => {
+          throw new Error("store failed");
+        },
+      },
+    });
+    failing.consensus.add(testBlock("a1", 1, "genesis"));
+    failing.engine.kick();
+    await flushPromises();
+    expect(failing.errors.length).toBeGreaterThan(0);
+    expect(failing.consensus.lastAcceptedHeight).toBe(1);
+  });
+});
+
+describe("answerQuery", () => {
+  const query = (fromHeight: number, ...chain: string[]): Query => {
+    const blocks = chain.map((id, i) => testBlock(id, fromHeight + i, i === 0 ? "?" : chain[i - 1]));
+    return { fromHeight, block: blocks[blocks.length - 1], ancestors: blocks.slice(0, -1) };
+  };
+
+  it("answers accepted ids below the undecided heights, then the preferred chain", () => {
+    const c = new Consensus(params, { id: "a2", height: 2 });
+    c.add(testBlock("a3", 3, "a2"));
+    c.add(testBlock("a4", 4, "a3"));
+    const accepted = ["genesis", "a1", "a2"];
+    const r = answerQuery(c, query(1, "x1", "x2", "x3", "x4", "x5"), (h) => accepted[h]);
+    expect(r).toEqual({ fromHeight: 1, preferredIds: ["a1", "a2", "a3", "a4"], lastAcceptedHeight: 2 });
+  });
+
+  it("covers no more heights than the query carries blocks", () => {
+    const c = new Consensus(params, GENESIS);
+    const q = { ...query(1, "x1"), fromHeight: -1_000_000 };
+    expect(answerQuery(c, q, () => "acc").preferredIds).toEqual(["acc"]);
+  });
+});

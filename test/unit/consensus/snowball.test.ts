@@ -1,0 +1,152 @@
+import { Snowball } from "../../../src/consensus/snowball";
+
+// αP and αC apart so each threshold is tested on its own: K=20, αP=11, αC=15.
+const params = { alphaPreference: 11, alphaConfidence: 15, beta: 3 };
+const votes = (entries: Record<string, number>): Map<string, number> => new Map(Object.entries(entries));
+
+function withChoices(...ids: string[]): Snowball {
+  const sb = new Snowball(params);
+  for (const id of ids) sb.add(id);
+  return sb;
+}
+
+describe("Snowball", () => {
+  it("prefers the lowest id until a poll succeeds, whatever the order candidates arrive in", () => {
+    const sb = withChoices("c", "b");
+    expect(sb.preference).toBe("b");
+    sb.add("a");
+    expect(sb.preference).toBe("a");
+    expect(sb.confidence).toBe(0);
+    expect(new Snowball(params).preference).toBeUndefined();
+  });
+
+  it("after a successful poll, keeps the strongest candidate whatever arrives later", () => {
+    const sb = withChoices("c", "b");
+    sb.recordPoll(votes({ c: 11 }));
+    sb.add("a");
+    expect(sb.preference).toBe("c");
+  });
+
+  it("moves the preference on an αP quorum without gaining confidence below αC", () => {
+    const sb = withChoices("a", "b");
+    expect(sb.recordPoll(votes({ b: 11, a: 9 }))).toBe(true);
+    expect(sb.preference).toBe("b");
+    expect(sb.strength("b")).toBe(1);
+    expect(sb.lastChoice).toBe("b");
+    expect(sb.confidence).toBe(0);
+  });
+
+  it("gains confidence on an αC quorum", () => {
+    const sb = withChoices("a", "b");
+    sb.recordPoll(votes({ b: 15 }));
+    expect(sb.confidence).toBe(1);
+    sb.recordPoll(votes({ b: 20 }));
+    expect(sb.confidence).toBe(2);
+  });
+
+  it("resets confidence on a poll without an αP quorum, keeping the preference", () => {
+    const sb = withChoices("a", "b");
+    sb.recordPoll(votes({ b: 15 }));
+    sb.recordPoll(votes({ b: 15 }));
+    expect(sb.recordPoll(votes({ b: 10, a: 10 }))).toBe(false);
+    expect(sb.confidence).toBe(0);
+    expect(sb.preference).toBe("b");
+    expect(sb.strength("b")).toBe(2);
+  });
+
+  it("resets confidence on a success for the same choice below αC", () => {
+    const sb = withChoices("a");
+    sb.recordPoll(votes({ a: 15 }));
+    sb.recordPoll(votes({ a: 15 }));
+    sb.recordPoll(votes({ a: 14 }));
+    expect(sb.confidence).toBe(0);
+    expect(sb.strength("a")).toBe(3);
+    expect(sb.finalized).toBe(false);
+  });
+
+  it("restarts confidence when the successful choice changes, before counting the new poll", () => {
+    const sb = withChoices("a", "b");
+    sb.recordPoll(votes({ a: 15 }));
+    sb.recordPoll(votes({ a: 15 }));
+    sb.recordPoll(votes({ b: 15 }));
+    expect(sb.lastChoice).toBe("b");
+    expect(sb.confidence).toBe(1);
+    // Preference follows strength, not the last poll: a (2) is still stronger than b (1).
+    expect(sb.preference).toBe("a");
+  });
+
+  it("keeps the current preference on equal strength", () => {
+    const sb = withChoices("a", "b");
+    sb.recordPoll(votes({ b: 12 }));
+    sb.recordPoll(votes({ a: 12 }));
+    expect(sb.strength("a")).toBe(1);
+    expect(sb.preference).toBe("b");
+    sb.recordPoll(votes({ a: 12 }));
+    expect(sb.preference).toBe("a");
+  });
+
+  it("ignores votes for unknown blocks: they count against every candidate", () => {
+    const sb = withChoices("a", "b");
+    expect(sb.recordPoll(votes({ x: 16, a: 4 }))).toBe(false);
+    expect(sb.strength("a")).toBe(0);
+    expect(sb.strength("x")).toBe(0);
+  });
+
+  it("finalizes at β consecutive confident polls and then stays decided", () => {
+    const sb = withChoices("a", "b");
+    sb.recordPoll(votes({ a: 15 }));
+    sb.recordPoll(votes({ a: 15 }));
+    expect(sb.finalized).toBe(false);
+    expect(sb.decision).toBeUndefined();
+    sb.recordPoll(votes({ a: 15 }));
+    expect(sb.finalized).toBe(true);
+    expect(sb.decision).toBe("a");
+    expect(sb.recordPoll(votes({ b: 20 }))).toBe(false);
+    expect(sb.decision).toBe("a");
+    expect(sb.strength("b")).toBe(0);
+  });
+
+  it("does not finalize when confident polls are interrupted", () => {
+    const sb = withChoices("a");
+    sb.recordPoll(votes({ a: 15 }));
+    sb.recordPoll(votes({ a: 15 }));
+    sb.recordPoll(votes({}));
+    sb.recordPoll(votes({ a: 15 }));
+    sb.recordPoll(votes({ a: 15 }));
+    expect(sb.finalized).toBe(false);
+    sb.recordPoll(votes({ a: 15 }));
+    expect(sb.finalized).toBe(true);
+  });
+
+  it("on removal of the preference, prefers the strongest survivor", () => {
+    const sb = withChoices("a", "b", "c");
+    sb.recordPoll(votes({ c: 12 }));
+    sb.recordPoll(votes({ b: 12 }));
+    sb.recordPoll(votes({ b: 12 }));
+    sb.recordPoll(votes({ a: 12 }));
+    expect(sb.preference).toBe("b");
+    sb.remove("b");
+    // a and c are tied at 1: the first one added wins.
+    expect(sb.preference).toBe("a");
+    expect(sb.has("b")).toBe(false);
+    expect(sb.size).toBe(2);
+  });
+
+  it("on removal of the confident choice, loses its confidence and its finality", () => {
+    const sb = withChoices("a", "b");
+    for (let i = 0; i < 3; i++) sb.recordPoll(votes({ b: 15 }));
+    expect(sb.decision).toBe("b");
+    expect(sb.remove("b")).toBe(true);
+    expect(sb.finalized).toBe(false);
+    expect(sb.confidence).toBe(0);
+    expect(sb.preference).toBe("a");
+    expect(sb.remove("b")).toBe(false);
+  });
+
+  it("keeps confidence when another candidate is removed", () => {
+    const sb = withChoices("a", "b");
+    sb.recordPoll(votes({ b: 15 }));
+    sb.remove("a");
+    expect(sb.confidence).toBe(1);
+  });
+});
