@@ -6,6 +6,6 @@ module.exports = {
   // Stages with their own command and needs: npm run test:dashboards (Prometheus), npm run test:compose (Docker).
   testPathIgnorePatterns: ["/node_modules/", "/test/dashboards/", "/test/compose/"],
   // tsc checks types (npm run typecheck); jest only transpiles, which keeps the suite fast.
-  transform: { "^.+\\.ts$": ["ts-jest", { isolatedModules: true, tsconfig: "tsconfig.json" }] },
+  transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json" }] },
   testTimeout: 60000,
 };

@@ -9,7 +9,7 @@ module.exports = {
   roots: ["<rootDir>/test/dashboards"],
   testMatch: ["**/*.test.ts"],
   // tsc checks types (npm run typecheck); jest only transpiles, as in jest.config.js.
-  transform: { "^.+\\.ts$": ["ts-jest", { isolatedModules: true, tsconfig: "tsconfig.json" }] },
+  transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json" }] },
   // Prometheus start, a few 5 s scrapes and a rule evaluation come before the first query.
   testTimeout: 180000,
 };

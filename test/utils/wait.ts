@@ -1,21 +1,6 @@
-/**
- * Polls `probe` until it returns a value other than undefined, or fails after `timeoutMs` with
- * a message naming what was awaited and the last thing seen. No fixed sleeps in tests.
- */
-export async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000, everyMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-      last = "not yet";
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${last instanceof Error ? last.message : String(last)}`);
-    }
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
+import { waitFor as waitForProbe } from "../../src/testnet/wait";
+
+/** The testnet's poll-with-a-deadline (no fixed sleeps in tests), with test-friendly defaults. */
+export function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000, pollMs = 50): Promise<T> {
+  return waitForProbe(what, async () => probe(), timeoutMs, pollMs);
 }
