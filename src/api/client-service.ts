@@ -31,8 +31,8 @@ export interface ClientServiceDeps extends HandlerContext {
 
 /** A submit that waits for acceptance waits at most this long, whatever the caller's deadline. */
 const MAX_WAIT_MS = 10 * 60_000;
-/** Blocks a watcher may lag behind before its stream is ended: a slow reader cannot pin memory. */
-const MAX_WATCH_BACKLOG = 1024;
+/** Live blocks a watcher may lag behind before its stream is ended: a slow reader cannot pin memory. */
+const MAX_WATCH_BACKLOG = 10_000;
 
 /** Resolves with the accepted height of `id` once its block is durable, or rejects on cancel. */
 function acceptance(blockchain: Blockchain, id: EntryId, call: { on(event: "cancelled", listener: () => void): unknown }): Promise<{ height: number }> {
@@ -122,35 +122,54 @@ export function clientService(deps: ClientServiceDeps): ClientHandlers {
       const startedNs = process.hrtime.bigint();
       let next = call.request.has_from_height ? Math.max(0, call.request.from_height) : blockchain.durableHeight + 1;
       let ended = false;
+      let draining = false;
+      /** Blocks accepted while the watcher was not reading. */
+      let missedWhileDraining = 0;
       const end = (code: grpc.status, details?: string): void => {
         if (ended) return;
         ended = true;
         unsubscribe();
         observeServed(deps, "WatchBlocks", code, startedNs);
-        if (code === grpc.status.OK) call.end();
+        if (code === grpc.status.OK || code === grpc.status.CANCELLED) call.end();
         else call.destroy(Object.assign(new Error(details), { code, details }));
       };
-      // Sends every durable block from `next` on, in order; history and live blocks alike.
+      // Sends every durable block from `next` on, in order, history and live blocks alike, as
+      // fast as the watcher reads: on backpressure it waits for 'drain'. A watcher that falls
+      // too far behind live blocks is ended rather than buffered without bound.
       const pump = (): void => {
-        if (ended) return;
+        if (ended || draining) return;
         try {
-          const until = blockchain.durableHeight;
-          if (until - next > MAX_WATCH_BACKLOG && !call.request.has_from_height) {
-            end(grpc.status.RESOURCE_EXHAUSTED, "watcher too slow");
-            return;
-          }
-          while (next <= until && !ended) {
+          for (;;) {
+            const until = blockchain.durableHeight;
+            if (next > until) return;
             const page = blockchain.acceptedRange(next, Math.min(until, next + deps.pageSize - 1));
-            for (const b of page) call.write(acceptedToWire(b));
+            if (page.length === 0) return;
+            let open = true;
+            for (const b of page) open = call.write(acceptedToWire(b)) && open;
             next += page.length;
-            if (page.length === 0) break;
+            if (!open) {
+              draining = true;
+              call.once("drain", () => {
+                draining = false;
+                missedWhileDraining = 0;
+                pump();
+              });
+              return;
+            }
           }
         } catch (err) {
           const e = toServiceError(err);
           end(e.code, e.details);
         }
       };
-      const unsubscribe = blockchain.onAccepted(pump);
+      const unsubscribe = blockchain.onAccepted((blocks) => {
+        if (draining) missedWhileDraining += blocks.length;
+        if (missedWhileDraining > MAX_WATCH_BACKLOG) {
+          end(grpc.status.RESOURCE_EXHAUSTED, `watcher more than ${MAX_WATCH_BACKLOG} blocks behind`);
+          return;
+        }
+        pump();
+      });
       call.on("cancelled", () => end(grpc.status.CANCELLED));
       pump();
     },
