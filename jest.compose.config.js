@@ -5,9 +5,9 @@
  * @type {import('jest').Config}
  */
 module.exports = {
-  testEnvironment: "node",
+  ...require("./jest.config"),
+  testPathIgnorePatterns: ["/node_modules/"],
   roots: ["<rootDir>/test/compose"],
-  testMatch: ["**/*.test.ts"],
   transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json" }] },
   // Steps wait on containers with their own deadlines; this is only the outer bound of one step.
   testTimeout: 300000,

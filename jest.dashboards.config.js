@@ -5,11 +5,9 @@
  * @type {import('jest').Config}
  */
 module.exports = {
-  testEnvironment: "node",
+  ...require("./jest.config"),
+  testPathIgnorePatterns: ["/node_modules/"],
   roots: ["<rootDir>/test/dashboards"],
-  testMatch: ["**/*.test.ts"],
-  // tsc checks types (npm run typecheck); jest only transpiles, as in jest.config.js.
-  transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json" }] },
   // Prometheus start, a few 5 s scrapes and a rule evaluation come before the first query.
   testTimeout: 180000,
 };

@@ -3,7 +3,7 @@ import { loadConfig } from "./config";
 import { isSnowchainError } from "./errors";
 import { createLogger } from "./logger";
 import { SnowchainNode } from "./node";
-import { packageVersion } from "./cli/package-info";
+import { packageVersion } from "./package-info";
 
 /**
  * Runs a peer from the environment until SIGTERM or SIGINT, then stops cleanly (exit 0). A bad

@@ -1,19 +1,13 @@
-import * as fs from "node:fs";
 import * as path from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
+import { findPackageRoot } from "../package-info";
 import type { ProtoGrpcType as ClientProto } from "../generated/client";
 import type { ProtoGrpcType as MessageProto } from "../generated/message";
 import type { ProtoGrpcType as PeerProto } from "../generated/peer";
 
-/** proto/ at the package root, found from this file whether it runs from src/ or dist/src/. */
-export const PROTO_DIR = findProtoDir(__dirname);
-function findProtoDir(from: string): string {
-  for (let dir = from; ; dir = path.dirname(dir)) {
-    if (fs.existsSync(path.join(dir, "proto", "snowchain"))) return path.join(dir, "proto");
-    if (path.dirname(dir) === dir) throw new Error(`proto/ not found above ${from}`);
-  }
-}
+/** proto/ at the package root, whether this runs from src/ or dist/src/. */
+export const PROTO_DIR = path.join(findPackageRoot(__dirname), "proto");
 
 export const PROTO_FILES = [
   "snowchain/v1/types.proto",

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { processContext } from "./context";
-import { packageVersion } from "./package-info";
+import { packageVersion } from "../package-info";
 import { runCli } from "./program";
 
 /** After a command ends, open handles get this long to close before the process exits anyway. */

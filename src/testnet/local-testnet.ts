@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { createClient } from "../cli/client";
-import { findPackageRoot } from "../cli/package-info";
+import { findPackageRoot } from "../package-info";
 import type { ClientClient } from "../generated/snowchain/v1/Client";
 import type { StatusResponse__Output } from "../generated/snowchain/v1/StatusResponse";
 import { TestnetError } from "./errors";
