@@ -104,7 +104,14 @@ export class Sync {
         try {
           await chain.adoptAccepted(blocks);
         } catch (err) {
-          this.deps.log.warn({ peer: member.nodeId, err }, "fetched blocks failed verification");
+          const first = blocks.find((b) => b.height === ours + 1);
+          if (first && first.parentId !== chain.acceptedAt(ours)?.id) {
+            // Both sides accepted a block at `ours`, and not the same one: nothing can undo that.
+            this.deps.metrics?.sync.conflicts.inc();
+            this.deps.log.error({ peer: member.nodeId, height: ours, ours: chain.acceptedAt(ours)?.id, theirs: first.parentId }, "fork: this peer and another accepted different blocks");
+          } else {
+            this.deps.log.warn({ peer: member.nodeId, err }, "fetched blocks failed verification");
+          }
           continue;
         }
         this.deps.metrics?.sync.blocksFetched.inc(blocks.length);

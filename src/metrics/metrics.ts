@@ -96,6 +96,8 @@ export interface SyncMetrics {
   blocksFetched: Counter;
   /** 1 while a sync (catch-up) runs, else 0. */
   active: Gauge;
+  /** Fetched accepted blocks that do not continue this peer's accepted chain: a fork. */
+  conflicts: Counter;
 }
 
 export interface P2pMetrics {
@@ -187,6 +189,10 @@ export function createMetrics(opts: MetricsOptions): Metrics {
   const sync: SyncMetrics = {
     blocksFetched: counter("snowchain_sync_blocks_fetched_total", "Blocks fetched from other peers by sync"),
     active: gauge("snowchain_sync_active", "1 while a sync runs, else 0"),
+    conflicts: counter(
+      "snowchain_sync_conflicts_total",
+      "Accepted blocks fetched from a peer that do not continue this peer's accepted chain (a fork)",
+    ),
   };
   const p2p: P2pMetrics = {
     knownMembers: gauge("snowchain_p2p_known_members", "Members known to this peer, self excluded"),

@@ -16,6 +16,25 @@ export interface ClusterPeer {
   readonly api: SnowchainApi;
 }
 
+/** One in-process peer on 127.0.0.1:port with its data under dir/peer-i. */
+export async function startPeer(dir: string, i: number, port: number, seeds: string, env: Record<string, string> = {}): Promise<ClusterPeer> {
+  const config = loadConfig({
+    NODE_ID: `peer-${i}`,
+    LISTEN_ADDR: `127.0.0.1:${port}`,
+    ADVERTISE_ADDR: `127.0.0.1:${port}`,
+    SEEDS: seeds,
+    DATA_DIR: path.join(dir, `peer-${i}`),
+    METRICS_PORT: "0",
+    HEARTBEAT_MS: "300",
+    ...env,
+  });
+  const log = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }).child({ node_id: config.nodeId });
+  const node = new SnowchainNode(config, log, "test");
+  await node.start();
+  const addr = `127.0.0.1:${port}`;
+  return { index: i, nodeId: config.nodeId, addr, node, api: new GrpcSnowchainApi(createClient(addr)) };
+}
+
 /** Peers in this process over real gRPC on loopback, each told of one seed (its predecessor). */
 export class Cluster {
   readonly peers: ClusterPeer[] = [];
@@ -29,21 +48,7 @@ export class Cluster {
     await Promise.all(
       ports.map(async (port, i) => {
         const seed = ports[i === 0 ? (n > 1 ? 1 : 0) : i - 1];
-        const config = loadConfig({
-          NODE_ID: `peer-${i}`,
-          LISTEN_ADDR: `127.0.0.1:${port}`,
-          ADVERTISE_ADDR: `127.0.0.1:${port}`,
-          SEEDS: n > 1 ? `127.0.0.1:${seed}` : "",
-          DATA_DIR: path.join(dir, `peer-${i}`),
-          METRICS_PORT: "0",
-          HEARTBEAT_MS: "300",
-          ...env,
-        });
-        const log = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }).child({ node_id: config.nodeId });
-        const node = new SnowchainNode(config, log, "test");
-        await node.start();
-        const addr = `127.0.0.1:${port}`;
-        cluster.peers[i] = { index: i, nodeId: config.nodeId, addr, node, api: new GrpcSnowchainApi(createClient(addr)) };
+        cluster.peers[i] = await startPeer(dir, i, port, n > 1 ? `127.0.0.1:${seed}` : "", env);
       }),
     );
     return cluster;
