@@ -46,6 +46,8 @@ export interface Config {
   readonly maxBlockBytes: number;
   /** Most pending entries; submits beyond are refused with RESOURCE_EXHAUSTED. @default 100000 */
   readonly mempoolMaxEntries: number;
+  /** Most pending entry bytes; submits beyond are refused with RESOURCE_EXHAUSTED. @default 67108864 */
+  readonly mempoolMaxBytes: number;
   /** Most undecided heights this peer builds on before it waits for decisions. @default 4 */
   readonly maxProcessingHeights: number;
   /** Most accepted blocks in one sync fetch or GetChain page. @default 256 */
@@ -170,6 +172,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxBlockEntries: integer(env, "MAX_BLOCK_ENTRIES", 1000, 1, 100000),
     maxBlockBytes,
     mempoolMaxEntries: integer(env, "MEMPOOL_MAX_ENTRIES", 100000, 1, 10000000),
+    mempoolMaxBytes: integer(env, "MEMPOOL_MAX_BYTES", 64 * 1024 * 1024, 1, 16 * 1024 * 1024 * 1024),
     maxProcessingHeights: integer(env, "MAX_PROCESSING_HEIGHTS", 4, 1, 1000),
     syncBatch: integer(env, "SYNC_BATCH", 256, 1, 10000),
   });

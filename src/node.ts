@@ -79,7 +79,7 @@ export class SnowchainNode {
     }
     const opened = await MempoolJournal.open(cfg.dataDir);
     this.journal = opened.journal;
-    const mempool = new Mempool({ maxEntries: cfg.mempoolMaxEntries, maxBytes: cfg.mempoolMaxEntries * cfg.maxEntryBytes });
+    const mempool = new Mempool({ maxEntries: cfg.mempoolMaxEntries, maxBytes: cfg.mempoolMaxBytes });
     mempool.restore(opened.entries.filter((e) => this.store.entryHeight(e.id) === undefined));
     log.info({ height: this.store.height(), pending: mempool.size, dataDir: cfg.dataDir }, "chain loaded");
 
@@ -98,11 +98,11 @@ export class SnowchainNode {
 
     const m = this.metrics;
     const selfAddress = formatHostPort(cfg.advertise);
+    const p2pLog = log.child({ module: "p2p" });
     this.table = new MemberTable(
       { selfId: cfg.nodeId, selfAddress, graceMs: cfg.memberGraceMs, maxNeighbors: cfg.maxNeighbors },
       Math.random,
       (event) => {
-        const p2pLog = log.child({ module: "p2p" });
         if (event.type === "dropped") m.p2p.membersDropped.inc();
         p2pLog.info({ event: event.type, peer: event.member.nodeId, address: event.member.address }, `member ${event.type}`);
         this.updateMemberGauges();
@@ -132,7 +132,7 @@ export class SnowchainNode {
       {
         table: this.table,
         pool: this.pool,
-        log: log.child({ module: "p2p" }),
+        log: p2pLog,
         now,
         lastAcceptedHeight: () => this.blockchain.lastAcceptedHeight,
         onRemoteHeight,
