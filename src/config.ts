@@ -1,3 +1,4 @@
+import { isIPv6 } from "node:net";
 import * as os from "node:os";
 import { ErrorCode, SnowchainError } from "./errors";
 import { validateSnowballParams } from "./consensus/params";
@@ -75,12 +76,16 @@ function str(env: Env, name: string, dflt: string): string {
   return raw === undefined || raw.trim() === "" ? dflt : raw.trim();
 }
 
-/** Parses "host:port" (IPv6 as "[::1]:port"); `what` names the variable for the error. */
-export function parseHostPort(value: string, what: string): HostPort {
+/**
+ * Parses "host:port" (IPv6 as "[::1]:port"); `what` names the variable for the error. `minPort`
+ * is 0 only where the OS may pick the port (listening).
+ */
+export function parseHostPort(value: string, what: string, minPort = 1): HostPort {
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9._-]+)):(\d{1,5})$/.exec(value.trim());
   const port = m ? Number(m[3]) : NaN;
-  if (!m || port < 1 || port > 65535) {
-    bad(what, value, "must be host:port with a port from 1 to 65535 (IPv6 as [addr]:port)");
+  // The bracket pattern alone lets "[:]" or "[1.2.3.4]" through: only a real IPv6 address may be bracketed.
+  if (!m || (m[1] !== undefined && !isIPv6(m[1])) || !(port >= minPort && port <= 65535)) {
+    bad(what, value, `must be host:port with a port from ${minPort} to 65535 (IPv6 as [addr]:port)`);
   }
   return { host: m[1] ?? m[2]!, port };
 }
@@ -90,10 +95,8 @@ export function formatHostPort(hp: HostPort): string {
 }
 
 function listenAddr(env: Env): HostPort {
-  const raw = str(env, "LISTEN_ADDR", "0.0.0.0:50051");
-  // Port 0 is allowed for listening (tests): the bound port is learned at start.
-  const m = /^(.*):0$/.exec(raw);
-  return m ? { ...parseHostPort(`${m[1]}:1`, "LISTEN_ADDR"), port: 0 } : parseHostPort(raw, "LISTEN_ADDR");
+  // Port 0 is allowed for listening (tests): the OS picks one, so ADVERTISE_ADDR must then be given.
+  return parseHostPort(str(env, "LISTEN_ADDR", "0.0.0.0:50051"), "LISTEN_ADDR", 0);
 }
 
 /** The first non-internal IPv4 address: what other containers on the same network can dial. */
@@ -113,6 +116,10 @@ const LOG_LEVELS: readonly LogLevel[] = ["fatal", "error", "warn", "info", "debu
 export function loadConfig(env: Env = process.env): Config {
   const listen = listenAddr(env);
   const rawAdvertise = env.ADVERTISE_ADDR?.trim();
+  if (!rawAdvertise && listen.port === 0) {
+    // Peers would be told to dial port 0: nothing can reach this peer.
+    bad("ADVERTISE_ADDR", "", "must be set when LISTEN_ADDR has port 0 (other peers need a port to dial)");
+  }
   const advertise = rawAdvertise
     ? parseHostPort(rawAdvertise, "ADVERTISE_ADDR")
     : {
@@ -147,8 +154,11 @@ export function loadConfig(env: Env = process.env): Config {
     concurrentPolls: integer(env, "SNOWBALL_CONCURRENT_POLLS", 4, 1, 1000),
   };
 
-  const maxEntryBytes = integer(env, "MAX_ENTRY_BYTES", 65536, 1, 4 * 1024 * 1024);
-  const maxBlockBytes = integer(env, "MAX_BLOCK_BYTES", 1024 * 1024, 1, 3 * 1024 * 1024);
+  // An entry must fit in a block, and a block is at most 3 MiB: a larger entry would be
+  // acknowledged and then never accepted.
+  const maxBlockBytesLimit = 3 * 1024 * 1024;
+  const maxEntryBytes = integer(env, "MAX_ENTRY_BYTES", 65536, 1, maxBlockBytesLimit);
+  const maxBlockBytes = integer(env, "MAX_BLOCK_BYTES", 1024 * 1024, 1, maxBlockBytesLimit);
   if (maxBlockBytes < maxEntryBytes) {
     bad("MAX_BLOCK_BYTES", String(maxBlockBytes), `must be at least MAX_ENTRY_BYTES (${maxEntryBytes})`);
   }

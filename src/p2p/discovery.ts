@@ -4,6 +4,7 @@ import { formatHostPort, type HostPort } from "../config";
 import type { HandshakeResponse__Output } from "../generated/snowchain/v1/HandshakeResponse";
 import type { PeerInfo } from "../generated/snowchain/v1/PeerInfo";
 import type { MemberInfo, MemberTable } from "./membership";
+import { CallError } from "./peer-client";
 import type { PeerPool } from "./peer-network";
 
 /** Bumped when peers of different versions can no longer understand each other. */
@@ -11,6 +12,16 @@ export const PROTOCOL_VERSION = 1;
 
 /** Bootstrap rounds (about 1 + 2 + 4 s) that must find nobody else before a peer runs alone. */
 const ALONE_ROUNDS = 3;
+
+/** Most peers asked for and taken from one peer exchange: a peer naming thousands cannot make us dial them all. */
+const EXCHANGE_MAX = 32;
+
+/**
+ * Most handshakes in flight. Peer lists from remotes start handshakes, so without a bound one
+ * caller could make this peer dial any number of addresses at once; past it, addresses are
+ * skipped (seeds and peer exchange come round again).
+ */
+export const MAX_HANDSHAKES_IN_FLIGHT = 64;
 
 export interface DiscoveryOptions {
   readonly selfId: string;
@@ -108,6 +119,7 @@ export class Discovery {
   /** Dials an address, checks it is of this network, and makes it a member. */
   async handshake(address: string): Promise<MemberInfo | undefined> {
     if (address === this.opts.selfAddress || this.handshaking.has(address)) return undefined;
+    if (this.handshaking.size >= MAX_HANDSHAKES_IN_FLIGHT) return undefined;
     this.handshaking.add(address);
     try {
       const res: HandshakeResponse__Output = await this.deps.pool.client(address).handshake({
@@ -135,8 +147,13 @@ export class Discovery {
       this.deps.onRemoteHeight(member.nodeId, res.last_accepted_height);
       return member;
     } catch (err) {
-      this.deps.onHandshake("failed");
-      this.deps.log.debug({ address, err: (err as Error).message }, "handshake failed");
+      // The remote checks our genesis and protocol too: its FAILED_PRECONDITION is a refusal, not a failure.
+      const refused = err instanceof CallError && err.code === "FAILED_PRECONDITION";
+      this.deps.onHandshake(refused ? "refused" : "failed");
+      if (refused) this.deps.log.warn({ address, reason: err.message }, "peer refused us: not of this network");
+      else this.deps.log.debug({ address, err: (err as Error).message }, "handshake failed");
+      // A client per address that never answered would pile up (peer lists name any address).
+      if (!this.deps.table.all().some((m) => m.address === address)) this.deps.pool.drop(address);
       return undefined;
     } finally {
       this.handshaking.delete(address);
@@ -198,11 +215,11 @@ export class Discovery {
     try {
       const res = await this.deps.pool.client(member.address).exchangePeers({
         self: this.selfInfo(),
-        known: this.deps.table.sampleLive(32).map((m) => ({ node_id: m.nodeId, address: m.address })),
-        max: 32,
+        known: this.deps.table.sampleLive(EXCHANGE_MAX).map((m) => ({ node_id: m.nodeId, address: m.address })),
+        max: EXCHANGE_MAX,
       });
       this.deps.table.markOk(member.nodeId, this.deps.now());
-      const fresh = res.peers.filter(
+      const fresh = res.peers.slice(0, EXCHANGE_MAX).filter(
         (p) => p.node_id !== this.opts.selfId && p.address !== "" && this.deps.table.get(p.node_id)?.address !== p.address,
       );
       await Promise.all(fresh.map((p) => this.handshake(p.address)));
