@@ -55,6 +55,9 @@ export interface Config {
   readonly syncBatch: number;
 }
 
+/** Largest MAX_BLOCK_BYTES (and so MAX_ENTRY_BYTES): a query carries a few blocks in one 16 MiB message. */
+export const MAX_BLOCK_BYTES_LIMIT = 3 * 1024 * 1024;
+
 type Env = Readonly<Record<string, string | undefined>>;
 
 function bad(name: string, value: string, allowed: string): never {
@@ -76,18 +79,27 @@ function str(env: Env, name: string, dflt: string): string {
   return raw === undefined || raw.trim() === "" ? dflt : raw.trim();
 }
 
+const HOST_PORT = /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9._-]+)):(\d{1,5})$/;
+
+/** "host:port" as a HostPort, or undefined. The bracket pattern alone lets "[:]" through: only a real IPv6 address may be bracketed. */
+function matchHostPort(value: string, minPort: number): HostPort | undefined {
+  const m = HOST_PORT.exec(value.trim());
+  if (!m || (m[1] !== undefined && !isIPv6(m[1]))) return undefined;
+  const port = Number(m[3]);
+  return port >= minPort && port <= 65535 ? { host: m[1] ?? m[2]!, port } : undefined;
+}
+
+/** Whether another peer could dial this address (what peers tell each other is checked with it). */
+export function isDialable(address: string): boolean {
+  return matchHostPort(address, 1) !== undefined;
+}
+
 /**
  * Parses "host:port" (IPv6 as "[::1]:port"); `what` names the variable for the error. `minPort`
  * is 0 only where the OS may pick the port (listening).
  */
 export function parseHostPort(value: string, what: string, minPort = 1): HostPort {
-  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9._-]+)):(\d{1,5})$/.exec(value.trim());
-  const port = m ? Number(m[3]) : NaN;
-  // The bracket pattern alone lets "[:]" or "[1.2.3.4]" through: only a real IPv6 address may be bracketed.
-  if (!m || (m[1] !== undefined && !isIPv6(m[1])) || !(port >= minPort && port <= 65535)) {
-    bad(what, value, `must be host:port with a port from ${minPort} to 65535 (IPv6 as [addr]:port)`);
-  }
-  return { host: m[1] ?? m[2]!, port };
+  return matchHostPort(value, minPort) ?? bad(what, value, `must be host:port with a port from ${minPort} to 65535 (IPv6 as [addr]:port)`);
 }
 
 export function formatHostPort(hp: HostPort): string {
@@ -154,11 +166,9 @@ export function loadConfig(env: Env = process.env): Config {
     concurrentPolls: integer(env, "SNOWBALL_CONCURRENT_POLLS", 4, 1, 1000),
   };
 
-  // An entry must fit in a block, and a block is at most 3 MiB: a larger entry would be
-  // acknowledged and then never accepted.
-  const maxBlockBytesLimit = 3 * 1024 * 1024;
-  const maxEntryBytes = integer(env, "MAX_ENTRY_BYTES", 65536, 1, maxBlockBytesLimit);
-  const maxBlockBytes = integer(env, "MAX_BLOCK_BYTES", 1024 * 1024, 1, maxBlockBytesLimit);
+  // An entry must fit in a block: a larger one would be acknowledged and then never accepted.
+  const maxEntryBytes = integer(env, "MAX_ENTRY_BYTES", 65536, 1, MAX_BLOCK_BYTES_LIMIT);
+  const maxBlockBytes = integer(env, "MAX_BLOCK_BYTES", 1024 * 1024, 1, MAX_BLOCK_BYTES_LIMIT);
   if (maxBlockBytes < maxEntryBytes) {
     bad("MAX_BLOCK_BYTES", String(maxBlockBytes), `must be at least MAX_ENTRY_BYTES (${maxEntryBytes})`);
   }

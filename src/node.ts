@@ -41,6 +41,7 @@ export class SnowchainNode {
   private readonly log: Logger;
   private blockchain!: Blockchain;
   private engine!: Engine;
+  private network!: PeerNetwork;
   private table!: MemberTable;
   private pool!: PeerPool;
   private discovery!: Discovery;
@@ -126,7 +127,10 @@ export class SnowchainNode {
         onAdopted: () => this.replaceEngine(),
       },
     );
-    const onRemoteHeight = (_: NodeId, height: number): void => this.sync.observe(height);
+    // Only members' claims count: a stranger cannot send this peer chasing a height.
+    const onRemoteHeight = (from: NodeId, height: number): void => {
+      if (this.table.has(from)) this.sync.observe(height);
+    };
     this.discovery = new Discovery(
       { selfId: cfg.nodeId, selfAddress, genesisId: genesis.id, seeds: cfg.seeds, heartbeatMs: cfg.heartbeatMs },
       {
@@ -145,7 +149,8 @@ export class SnowchainNode {
         },
       },
     );
-    this.engine = this.makeEngine(this.blockchain.consensus, new PeerNetwork({ table: this.table, pool: this.pool, now, onRemoteHeight }));
+    this.network = new PeerNetwork({ table: this.table, pool: this.pool, now, onRemoteHeight });
+    this.engine = this.makeEngine(this.blockchain.consensus);
 
     const apiLog = log.child({ module: "api" });
     this.server = new GrpcServer({
@@ -234,12 +239,12 @@ export class SnowchainNode {
     };
   }
 
-  private makeEngine(consensus: Consensus, network: PeerNetwork): Engine {
+  private makeEngine(consensus: Consensus): Engine {
     const m = this.metrics;
     return new Engine(this.config.snowball, {
       selfId: this.config.nodeId,
       consensus,
-      network,
+      network: this.network,
       membership: this.table,
       random: { next: Math.random },
       clock: { now: Date.now },
@@ -268,31 +273,31 @@ export class SnowchainNode {
 
   /** After a sync the consensus is new: polls of the old one are abandoned. */
   private replaceEngine(): void {
-    const network = new PeerNetwork({
-      table: this.table,
-      pool: this.pool,
-      now: Date.now,
-      onRemoteHeight: (_, h) => this.sync.observe(h),
-    });
     void this.engine.stop();
-    this.engine = this.makeEngine(this.blockchain.consensus, network);
+    this.engine = this.makeEngine(this.blockchain.consensus);
     this.kick();
     this.proposeSoon();
   }
 
-  /** Blocks from a peer: add what fits, fetch unknown parents from the sender, poll. */
-  private receive(blocks: readonly Block[], from: NodeId | undefined): void {
-    const { added, orphans } = this.blockchain.learn(blocks, (block, err) =>
-      this.log.warn({ peer: from, height: block.height, block: block.id, reason: (err as Error).message }, "invalid block refused"),
-    );
+  /**
+   * Blocks from a peer: add what fits, fetch unknown parents from the sender, poll. Returns why
+   * blocks were refused (invalid), so a gossip can be answered with the reason.
+   */
+  private receive(blocks: readonly Block[], from: NodeId | undefined): unknown[] {
+    const refused: unknown[] = [];
+    const { added, orphans } = this.blockchain.learn(blocks, (block, err) => {
+      refused.push(err);
+      this.log.warn({ peer: from, height: block.height, block: block.id, reason: (err as Error).message }, "invalid block refused");
+    });
     if (added.length > 0) this.kick();
     for (const o of orphans) {
       if (o.height > this.blockchain.lastAcceptedHeight + this.config.maxProcessingHeights + MAX_PARENT_FETCH) {
-        this.sync.observe(o.height - 1);
+        if (from !== undefined && this.table.has(from)) this.sync.observe(o.height - 1);
       } else if (from) {
         this.fetchBlock(o.parentId, from, MAX_PARENT_FETCH, o);
       }
     }
+    return refused;
   }
 
   /** Fetches a block (and, while unknown, its ancestors) from a member, then learns them. */

@@ -19,8 +19,11 @@ import { statusName, toServiceError } from "./status";
 
 export interface MessageServiceDeps extends HandlerContext {
   readonly blockchain: Blockchain;
-  /** Blocks learned from a peer: the node validates, adds, polls, fetches missing parents. */
-  readonly receive: (blocks: readonly Block[], fromNodeId: string | undefined) => void;
+  /**
+   * Blocks learned from a peer: the node validates, adds, polls, fetches missing parents.
+   * Returns the reasons blocks were refused.
+   */
+  readonly receive: (blocks: readonly Block[], fromNodeId: string | undefined) => readonly unknown[];
   readonly onRemoteHeight: (nodeId: string, height: number) => void;
   readonly maxBlockEntries: number;
   /** Most blocks in one FetchRange answer. */
@@ -88,7 +91,8 @@ export function messageService(deps: MessageServiceDeps): MessageManagerHandlers
       if (req.blocks.length > MAX_QUERY_HEIGHTS) {
         throw new SnowchainError(ErrorCode.INVALID_ARGUMENT, `gossip carries at most ${MAX_QUERY_HEIGHTS} blocks`);
       }
-      deps.receive(req.blocks.map((b) => blockFromWire(b, deps.maxBlockEntries)), req.node_id || undefined);
+      const refused = deps.receive(req.blocks.map((b) => blockFromWire(b, deps.maxBlockEntries)), req.node_id || undefined);
+      if (refused.length > 0) throw refused[0];
       return {};
     }),
 

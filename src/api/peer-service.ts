@@ -1,4 +1,3 @@
-import { isIPv6 } from "node:net";
 import type { PeerManagerHandlers } from "../generated/snowchain/v1/PeerManager";
 import type { HandshakeRequest__Output } from "../generated/snowchain/v1/HandshakeRequest";
 import type { HandshakeResponse } from "../generated/snowchain/v1/HandshakeResponse";
@@ -6,6 +5,7 @@ import type { ExchangePeersRequest__Output } from "../generated/snowchain/v1/Exc
 import type { ExchangePeersResponse } from "../generated/snowchain/v1/ExchangePeersResponse";
 import type { PingRequest__Output } from "../generated/snowchain/v1/PingRequest";
 import type { PingResponse } from "../generated/snowchain/v1/PingResponse";
+import { isDialable } from "../config";
 import { ErrorCode, SnowchainError } from "../errors";
 import { PROTOCOL_VERSION, type Discovery } from "../p2p/discovery";
 import type { MemberTable } from "../p2p/membership";
@@ -21,21 +21,12 @@ export interface PeerServiceDeps extends HandlerContext {
 }
 
 const MAX_EXCHANGE = 64;
-const ADDRESS = /^(?:\[([0-9a-fA-F:.]+)\]|[A-Za-z0-9._-]+):(\d{1,5})$/;
 const NODE_ID = /^[A-Za-z0-9._:-]{1,64}$/;
-
-/** host:port another peer can dial: a port of 0 or above 65535, or a bracketed non-IPv6, is not. */
-function isAddress(s: string): boolean {
-  const m = ADDRESS.exec(s);
-  if (!m) return false;
-  const port = Number(m[2]);
-  return port >= 1 && port <= 65535 && (m[1] === undefined || isIPv6(m[1]));
-}
 
 function checkPeer(info: { node_id: string; address: string } | null, what: string): { nodeId: string; address: string } {
   if (!info) throw new SnowchainError(ErrorCode.INVALID_ARGUMENT, `${what} is missing`);
   if (!NODE_ID.test(info.node_id)) throw new SnowchainError(ErrorCode.INVALID_ARGUMENT, `${what}.node_id is not a valid node id`);
-  if (!isAddress(info.address)) {
+  if (!isDialable(info.address)) {
     throw new SnowchainError(ErrorCode.INVALID_ARGUMENT, `${what}.address must be host:port with a port from 1 to 65535, got ${JSON.stringify(info.address.slice(0, 80))}`);
   }
   return { nodeId: info.node_id, address: info.address };
@@ -64,7 +55,7 @@ export function peerService(deps: PeerServiceDeps): PeerManagerHandlers {
       }
       // Peers we do not know are only candidates: they become members by answering a handshake.
       for (const p of req.known) {
-        if (NODE_ID.test(p.node_id) && isAddress(p.address) && deps.table.get(p.node_id)?.address !== p.address) {
+        if (NODE_ID.test(p.node_id) && isDialable(p.address) && deps.table.get(p.node_id)?.address !== p.address) {
           void deps.discovery.handshake(p.address);
         }
       }

@@ -186,7 +186,12 @@ export class Discovery {
     } else if (this.opts.seeds.length > 0) {
       // Replicas start together: a seed name may resolve to this peer alone for a moment.
       this.aloneRounds = others === 0 ? this.aloneRounds + 1 : 0;
-      if (this.aloneRounds >= ALONE_ROUNDS) this.join(true);
+      if (this.aloneRounds >= ALONE_ROUNDS) {
+        // A network of one: the heartbeat goes on looking for others at its own pace.
+        this.join(true);
+        this.schedule();
+        return;
+      }
       const delay = Math.min(10_000, 1000 * 2 ** attempt);
       if (attempt >= 2) this.deps.log.info({ retryInMs: delay }, "no seed answered yet");
       this.timer = setTimeout(() => void this.bootstrap(attempt + 1), delay);

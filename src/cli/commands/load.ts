@@ -5,13 +5,14 @@ import type { CliContext } from "../context";
 import { CommandError } from "../errors";
 import { MIN_ENTRY_SIZE, loadEntryData, newRunId } from "../load/data";
 import { LoadRunner, reasonOf, type LoadStats } from "../load/runner";
+import { MAX_BLOCK_BYTES_LIMIT } from "../../config";
 import { PeerTargets } from "../load/targets";
 import { argParser, formatAddress, parseInteger, parsePositive } from "../options";
 
 /** Defaults of `snowchain load`. */
 export const LOAD_DEFAULTS = { size: 128, concurrency: 64 } as const;
 /** Largest --size: the peer's largest MAX_ENTRY_BYTES. */
-export const MAX_ENTRY_SIZE = 4 * 1024 * 1024;
+export const MAX_ENTRY_SIZE = MAX_BLOCK_BYTES_LIMIT;
 
 interface LoadCommandOptions extends ClientOptions {
   rate: number;
