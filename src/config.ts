@@ -55,6 +55,9 @@ export interface Config {
   readonly syncBatch: number;
 }
 
+/** What a node id may be: NODE_ID, and what peers say of themselves. */
+export const NODE_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
 /** Largest MAX_BLOCK_BYTES (and so MAX_ENTRY_BYTES): a query carries a few blocks in one 16 MiB message. */
 export const MAX_BLOCK_BYTES_LIMIT = 3 * 1024 * 1024;
 
@@ -145,7 +148,7 @@ export function loadConfig(env: Env = process.env): Config {
     .map((s) => parseHostPort(s, "SEEDS"));
 
   const nodeId = str(env, "NODE_ID", os.hostname());
-  if (!/^[A-Za-z0-9._:-]{1,64}$/.test(nodeId)) {
+  if (!NODE_ID.test(nodeId)) {
     bad("NODE_ID", nodeId, "must be 1 to 64 characters of letters, digits, '.', '_', ':' or '-'");
   }
   const networkName = str(env, "NETWORK_NAME", "snowchain");

@@ -5,7 +5,7 @@ import type { ExchangePeersRequest__Output } from "../generated/snowchain/v1/Exc
 import type { ExchangePeersResponse } from "../generated/snowchain/v1/ExchangePeersResponse";
 import type { PingRequest__Output } from "../generated/snowchain/v1/PingRequest";
 import type { PingResponse } from "../generated/snowchain/v1/PingResponse";
-import { isDialable } from "../config";
+import { isDialable, NODE_ID } from "../config";
 import { ErrorCode, SnowchainError } from "../errors";
 import { PROTOCOL_VERSION, type Discovery } from "../p2p/discovery";
 import type { MemberTable } from "../p2p/membership";
@@ -21,8 +21,6 @@ export interface PeerServiceDeps extends HandlerContext {
 }
 
 const MAX_EXCHANGE = 64;
-const NODE_ID = /^[A-Za-z0-9._:-]{1,64}$/;
-
 function checkPeer(info: { node_id: string; address: string } | null, what: string): { nodeId: string; address: string } {
   if (!info) throw new SnowchainError(ErrorCode.INVALID_ARGUMENT, `${what} is missing`);
   if (!NODE_ID.test(info.node_id)) throw new SnowchainError(ErrorCode.INVALID_ARGUMENT, `${what}.node_id is not a valid node id`);

@@ -1,6 +1,6 @@
 import * as dns from "node:dns";
 import type { Logger } from "pino";
-import { formatHostPort, type HostPort } from "../config";
+import { formatHostPort, isDialable, NODE_ID, type HostPort } from "../config";
 import type { HandshakeResponse__Output } from "../generated/snowchain/v1/HandshakeResponse";
 import type { PeerInfo } from "../generated/snowchain/v1/PeerInfo";
 import type { MemberInfo, MemberTable } from "./membership";
@@ -141,7 +141,14 @@ export class Discovery {
         return undefined;
       }
       this.deps.onHandshake("ok");
-      const member = { nodeId: res.self.node_id, address: res.self.address || address };
+      if (!NODE_ID.test(res.self.node_id)) {
+        this.deps.onHandshake("refused");
+        this.deps.log.warn({ address }, "peer refused: its node id is malformed");
+        this.deps.pool.drop(address);
+        return undefined;
+      }
+      // An address it cannot be dialed at is replaced by the one that just answered.
+      const member = { nodeId: res.self.node_id, address: isDialable(res.self.address) ? res.self.address : address };
       if (member.address !== address) this.deps.pool.drop(address);
       this.deps.table.upsert(member, this.deps.now());
       this.deps.onRemoteHeight(member.nodeId, res.last_accepted_height);
