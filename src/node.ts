@@ -265,6 +265,7 @@ export class SnowchainNode {
         if (r.droppedVotes > 0) m.consensus.votesDropped.inc(r.droppedVotes);
         m.consensus.pollDuration.observe(r.durationMs / 1000);
         m.consensus.pollsInFlight.set(this.engine.inFlight);
+        m.consensus.confidence.set(consensus.confidenceAt(consensus.lastAcceptedHeight + 1));
       },
       onUnknownBlock: (id, from) => this.fetchBlock(id, from, MAX_PARENT_FETCH),
       onError: (err) => this.log.error({ err }, "consensus callback failed"),
