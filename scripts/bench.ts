@@ -1,0 +1,316 @@
+/**
+ * `npm run bench`: starts a LocalTestnet (real peer processes on loopback), measures it and PRINTS
+ * figures — finality, poll round trip, throughput, calls per decision, CPU and memory — against
+ * the targets of DESIGN.md "Performance". It never asserts a timing; docs/benchmarks.md explains
+ * each figure and records measured ones.
+ *
+ * Phases, in one network: idle (no load, --idle s), then a load at --rate (open loop), then a
+ * saturating load (--max); with neither --rate nor --max, a light load of 20 entries/s.
+ * Everything is stopped at the end, on failure and on Ctrl-C (a second Ctrl-C kills the peers).
+ */
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { Command, CommanderError, InvalidArgumentError } from "commander";
+import { MIN_ENTRY_SIZE } from "../src/cli/load/data";
+import { argParser, parseInteger, parsePositive } from "../src/cli/options";
+import { loadConfig } from "../src/config";
+import type { SnowballParams } from "../src/consensus/types";
+import { LocalTestnet } from "../src/testnet/local-testnet";
+import { runLoadPhase } from "./bench/load";
+import { BenchNet, checkPortsFree } from "./bench/net";
+import { PROFILE_CLI_ENV, PROFILE_DIR_ENV, formatProfileSummary, profileFiles, summarizeProfiles } from "./bench/profile";
+import { closeAgent } from "./bench/prom";
+import { formatReport, idleFigures, loadFigures, type LoadFigures, type Meta, type Report } from "./bench/report";
+
+/** Defaults of the bench options. */
+export const BENCH_DEFAULTS = {
+  peers: 10,
+  durationSec: 20,
+  warmupSec: 3,
+  idleSec: 10,
+  drainSec: 30,
+  lightRate: 20,
+  concurrency: 512,
+  entryBytes: 128,
+  /** Below Linux's ephemeral range (32768-60999), so outgoing connections cannot hold these ports. */
+  basePort: 27051,
+  metricsPort: 28051,
+  host: "127.0.0.1",
+  /** Peers log warnings only: info logs cost nothing per block, but nothing is lost either. */
+  logLevel: "warn",
+} as const;
+
+/** What a run writes in its directory, and all that a new run wipes there. */
+const OURS = /^(peer-\d+|peer-\d+\.log|profiles)$/;
+
+interface Options {
+  peers: number;
+  duration: number;
+  warmup: number;
+  idle: number;
+  drain: number;
+  rate?: number;
+  max?: boolean;
+  concurrency: number;
+  entryBytes: number;
+  submitTo?: number;
+  observer: number;
+  env: Record<string, string>;
+  basePort: number;
+  metricsPort: number;
+  host: string;
+  dir?: string;
+  keep?: boolean;
+  cpuProf?: boolean;
+  cli?: string;
+  json?: boolean;
+}
+
+function collectEnv(value: string, previous: Record<string, string>): Record<string, string> {
+  const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(value);
+  if (!m) throw new InvalidArgumentError(`${JSON.stringify(value)} is not KEY=VALUE`);
+  return { ...previous, [m[1]!]: m[2]! };
+}
+
+function parseOptions(argv: string[]): Options {
+  const d = BENCH_DEFAULTS;
+  const program = new Command("bench")
+    .description(
+      "start N peers on loopback, measure idle CPU, finality, poll round trip, throughput, calls per decision and memory, print the figures, stop everything",
+    )
+    .option("--peers <n>", "how many peers", argParser((s) => parseInteger(s, 1, 200)), d.peers)
+    .option("--duration <seconds>", "seconds of each load phase, warm-up included", argParser((s) => parsePositive(s, 3600)), d.durationSec)
+    .option("--warmup <seconds>", "seconds at the start of a load phase left out of the figures", argParser((s) => parseInteger(s, 0, 600)), d.warmupSec)
+    .option("--rate <entries/s>", `a load phase at this rate, open loop (default: ${d.lightRate}/s unless --max alone)`, argParser((s) => parsePositive(s, 1_000_000)))
+    .option("--max", "a saturating load phase: --concurrency submits always in flight")
+    .option("--concurrency <calls>", "most submits in flight", argParser((s) => parseInteger(s, 1, 100_000)), d.concurrency)
+    .option("--entry-bytes <bytes>", `bytes per entry (at least ${MIN_ENTRY_SIZE})`, argParser((s) => parseInteger(s, MIN_ENTRY_SIZE, 4 * 1024 * 1024)), d.entryBytes)
+    .option("--idle <seconds>", "seconds of the idle phase (0: none)", argParser((s) => parseInteger(s, 0, 3600)), d.idleSec)
+    .option("--drain <seconds>", "most seconds to wait, after a load, for its entries to be accepted", argParser((s) => parseInteger(s, 0, 3600)), d.drainSec)
+    .option("--submit-to <n>", "submit only to peers 0..n-1 (default: every peer)", argParser((s) => parseInteger(s, 1, 200)))
+    .option("--observer <i>", "the peer whose accepted blocks time the entries", argParser((s) => parseInteger(s, 0, 199)), 0)
+    .option("--env <KEY=VALUE>", "environment for every peer, repeatable (e.g. SNOWBALL_BETA=10)", collectEnv, {})
+    .option("--base-port <port>", "gRPC port of peer 0; peer i uses base+i", argParser((s) => parseInteger(s, 1, 65535)), d.basePort)
+    .option("--metrics-port <port>", "metrics port of peer 0; peer i uses base+i", argParser((s) => parseInteger(s, 1, 65535)), d.metricsPort)
+    .option("--host <ip>", "loopback address the peers listen on", d.host)
+    .option("--dir <path>", "data and logs of the peers (default: a new temporary directory, removed at the end)")
+    .option("--keep", "keep the data directory (logs, and profiles with --cpu-prof)")
+    .option("--cpu-prof", "profile every peer (V8 sampling profiler, as node --cpu-prof) and print where their CPU time went")
+    .option("--cli <path>", "the snowchain CLI the peers run as `node <path> peer` (default: dist/src/cli/main.js), e.g. a patched build to compare")
+    .option("--json", "print the figures as one JSON object instead of text")
+    .exitOverride();
+  try {
+    program.parse(argv, { from: "user" });
+  } catch (err) {
+    process.exit(err instanceof CommanderError && err.exitCode === 0 ? 0 : 2);
+  }
+  const o = program.opts<Options>();
+  const usage = (msg: string): never => {
+    process.stderr.write(`bench: ${msg}\n`);
+    process.exit(2);
+  };
+  if (o.warmup >= o.duration) usage(`--warmup (${o.warmup} s) must be shorter than --duration (${o.duration} s)`);
+  if (o.observer >= o.peers) usage(`--observer ${o.observer}: there are only ${o.peers} peers`);
+  if ((o.submitTo ?? 0) > o.peers) usage(`--submit-to ${o.submitTo}: there are only ${o.peers} peers`);
+  if (o.basePort + o.peers > 65536 || o.metricsPort + o.peers > 65536) usage("the ports of the last peers would exceed 65535");
+  if (!/^127\.|^::1$|^localhost$/.test(o.host)) usage(`--host ${o.host}: the benchmark runs on loopback only`);
+  return o;
+}
+
+function gitCommit(): string | undefined {
+  try {
+    return execFileSync("git", ["rev-parse", "--short", "HEAD"], { stdio: ["ignore", "pipe", "ignore"], timeout: 2000 }).toString().trim();
+  } catch {
+    return undefined;
+  }
+}
+
+function meta(o: Options, env: Record<string, string>, snowball: SnowballParams, startupSec: number, loadAvgAtStart: number[]): Meta {
+  const cpus = os.cpus();
+  return {
+    date: new Date().toISOString(),
+    host: os.hostname(),
+    cpus: cpus.length,
+    cpuModel: cpus[0]?.model.trim() ?? "unknown",
+    memoryGiB: os.totalmem() / 2 ** 30,
+    node: process.version,
+    commit: gitCommit(),
+    peers: o.peers,
+    snowball,
+    env,
+    entryBytes: o.entryBytes,
+    startupSec,
+    loadAvgAtStart,
+  };
+}
+
+async function main(): Promise<number> {
+  const o = parseOptions(process.argv.slice(2));
+  const log = (line: string): void => void process.stderr.write(`${line}\n`);
+
+  const env: Record<string, string> = { LOG_LEVEL: BENCH_DEFAULTS.logLevel, ...o.env };
+  // The peers' effective Snowball parameters (β and c feed the finality target), validated before
+  // anything starts: the peers get this process's environment plus --env.
+  let snowball: SnowballParams;
+  try {
+    snowball = loadConfig({ ...process.env, ...env }).snowball;
+  } catch (err) {
+    log(`bench: ${err instanceof Error ? err.message : String(err)}`);
+    return 2;
+  }
+
+  const tempDir = o.dir === undefined;
+  const dir = path.resolve(o.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), "snowchain-bench-")));
+  fs.mkdirSync(dir, { recursive: true });
+  // Every run starts from genesis: a previous run's chains in --dir would be resumed otherwise.
+  for (const name of fs.readdirSync(dir)) {
+    if (OURS.test(name)) fs.rmSync(path.join(dir, name), { recursive: true, force: true });
+  }
+  const profileDir = path.join(dir, "profiles");
+  if (o.cpuProf) {
+    fs.rmSync(profileDir, { recursive: true, force: true });
+    env[PROFILE_DIR_ENV] = profileDir;
+    if (o.cli) env[PROFILE_CLI_ENV] = path.resolve(o.cli);
+  }
+
+  const range = (base: number): number[] => Array.from({ length: o.peers }, (_, i) => base + i);
+  try {
+    await checkPortsFree(o.host, [...range(o.basePort), ...range(o.metricsPort)]);
+  } catch (err) {
+    log(`bench: ${(err as Error).message}`);
+    return 2;
+  }
+
+  const testnet = new LocalTestnet({
+    peers: o.peers,
+    baseDir: dir,
+    basePort: o.basePort,
+    baseMetricsPort: o.metricsPort,
+    host: o.host,
+    env,
+    // Fifty peers starting at once on two cores take a while.
+    readyTimeoutMs: 30_000 + 2_000 * o.peers,
+    // Writing a CPU profile at exit takes a few seconds.
+    stopTimeoutMs: o.cpuProf ? 60_000 : 15_000,
+    // node 20 refuses --cpu-prof in NODE_OPTIONS: a wrapper starts the profiler, then the CLI.
+    cliPath: o.cpuProf ? path.join(__dirname, "bench", "profiled-peer.js") : o.cli,
+  });
+  const net = new BenchNet(testnet, o.host);
+
+  const abort = new AbortController();
+  let interrupts = 0;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    interrupts++;
+    if (interrupts > 1) {
+      // The testnet's exit hook SIGKILLs every peer.
+      log(`bench: ${signal} again, killing the peers`);
+      process.exit(130);
+    }
+    log(`bench: ${signal}: stopping the load and the peers (again to kill them)...`);
+    abort.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  process.on("SIGHUP", onSignal);
+
+  let failed = false;
+  let report: Report | undefined;
+  try {
+    log(`bench: starting ${o.peers} peers on ${o.host}:${o.basePort}.. (metrics :${o.metricsPort}..), data in ${dir}`);
+    const loadAvg = os.loadavg();
+    const t0 = performance.now();
+    await testnet.start();
+    await net.waitConnected(30_000 + 1_000 * o.peers, abort.signal);
+    const startupSec = (performance.now() - t0) / 1000;
+    log(`bench: network connected in ${startupSec.toFixed(1)} s`);
+    const rep: { meta: Meta; exited: string[]; idle?: Report["idle"]; load: LoadFigures[] } = {
+      meta: meta(o, env, snowball, startupSec, loadAvg),
+      exited: [],
+      load: [],
+    };
+
+    if (o.idle > 0 && !abort.signal.aborted) {
+      // Let start-up traffic (handshakes, first peer exchanges) settle before measuring idleness.
+      await net.waitQuiet(10_000, abort.signal);
+      await sleepUnlessAborted(3000, abort.signal);
+      log(`bench: idle phase, ${o.idle} s`);
+      const a = await net.snapshot();
+      await sleepUnlessAborted(o.idle * 1000, abort.signal);
+      const b = await net.snapshot();
+      if (!abort.signal.aborted) rep.idle = idleFigures(a, b);
+    }
+
+    const phases: { label: string; rate: number | "max" }[] = [];
+    if (o.rate !== undefined || !o.max) phases.push({ label: "load", rate: o.rate ?? BENCH_DEFAULTS.lightRate });
+    if (o.max) phases.push({ label: "saturation", rate: "max" });
+    const submitPeers = Array.from({ length: o.submitTo ?? o.peers }, (_, i) => i);
+    for (const ph of phases) {
+      if (abort.signal.aborted) break;
+      if (!(await net.waitQuiet(60_000, abort.signal))) log("bench: the network is still busy from the previous phase; measuring anyway");
+      log(`bench: ${ph.label} phase, ${o.duration} s (${o.warmup} s warm-up), ${ph.rate === "max" ? `${o.concurrency} in flight` : `${ph.rate}/s`}`);
+      const r = await runLoadPhase(
+        net,
+        {
+          label: ph.label,
+          rate: ph.rate,
+          concurrency: o.concurrency,
+          durationSec: o.duration,
+          warmupSec: o.warmup,
+          drainSec: o.drain,
+          entryBytes: o.entryBytes,
+          submitPeers,
+          observer: o.observer,
+          submitTimeoutMs: 30_000,
+          progress: log,
+        },
+        abort.signal,
+      );
+      if (!abort.signal.aborted) rep.load.push(loadFigures(r, snowball));
+    }
+    rep.exited = net.exited();
+    report = rep;
+  } catch (err) {
+    failed = true;
+    log(`bench: ${err instanceof Error ? err.message : String(err)}`);
+  } finally {
+    log("bench: stopping the peers...");
+    net.close();
+    await testnet.stop().catch((err: unknown) => log(`bench: ${err instanceof Error ? err.message : String(err)}`));
+    closeAgent();
+  }
+
+  if (report && o.cpuProf) {
+    const files = profileFiles(profileDir);
+    report = { ...report, profile: files.length > 0 ? formatProfileSummary(summarizeProfiles(files)) : "(no profile was written)" };
+  }
+  if (report && !abort.signal.aborted) {
+    process.stdout.write(o.json ? `${JSON.stringify(report, jsonNumbers, 2)}\n` : formatReport(report));
+  }
+  const keep = o.keep || o.cpuProf || failed || (report?.exited.length ?? 0) > 0;
+  if (tempDir && !keep) fs.rmSync(dir, { recursive: true, force: true });
+  else log(`bench: peer data and logs kept in ${dir}${o.cpuProf ? ` (profiles in ${profileDir})` : ""}`);
+  if (abort.signal.aborted) return 130;
+  return failed ? 1 : 0;
+}
+
+/** Infinity (an entry never accepted) and NaN have no JSON spelling: null. */
+function jsonNumbers(_key: string, value: unknown): unknown {
+  return typeof value === "number" && !Number.isFinite(value) ? null : value;
+}
+
+async function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return;
+  await new Promise<void>((resolve) => {
+    const t = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(t);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
+void main().then((code) => process.exit(code));

@@ -1,0 +1,260 @@
+/**
+ * One load phase: entries submitted to the peers (open loop at a rate, or closed loop at a fixed
+ * concurrency to saturate), each timed from its send to the moment its block shows up on the
+ * observer peer's WatchBlocks stream (accepted and durable there). Metrics of every peer are
+ * scraped when the measurement window opens (after the warm-up), when it closes (load stops) and
+ * after the drain (the last entries accepted).
+ */
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import { setTimeout as sleep } from "node:timers/promises";
+import { loadEntryData, newRunId } from "../../src/cli/load/data";
+import { LoadRunner, reasonOf, type LoadStats, type LoadTarget } from "../../src/cli/load/runner";
+import { realTimers } from "../../src/cli/load/timers";
+import type { AcceptedBlock__Output } from "../../src/generated/snowchain/v1/AcceptedBlock";
+import { LatencyRecorder, type LatencySummary } from "./latency";
+import type { BenchNet, Snapshot } from "./net";
+
+/** Offered rate of a saturating run: far above what any peer takes, so the concurrency bound rules. */
+const SATURATING_RATE = 1_000_000;
+const PROGRESS_EVERY_MS = 5000;
+const LOOP_RESOLUTION_MS = 2;
+
+export interface LoadPhaseOptions {
+  readonly label: string;
+  /** Entries per second (open loop), or "max": as many as `concurrency` calls in flight allow. */
+  readonly rate: number | "max";
+  /** Most submits in flight. */
+  readonly concurrency: number;
+  /** Seconds of load, warm-up included. */
+  readonly durationSec: number;
+  /** Seconds at the start whose entries and metrics are left out of the figures. */
+  readonly warmupSec: number;
+  /** After the load stops, how long to wait for the window's entries to be accepted. */
+  readonly drainSec: number;
+  readonly entryBytes: number;
+  /** Peers that receive submits, each entry to one of them at random. */
+  readonly submitPeers: readonly number[];
+  /** The peer whose accepted blocks are watched. */
+  readonly observer: number;
+  readonly submitTimeoutMs: number;
+  /** Progress lines (stderr). */
+  readonly progress: (line: string) => void;
+}
+
+export interface LoadPhaseResult {
+  readonly opts: LoadPhaseOptions;
+  /** Window start (after warm-up), window end (load stopped), after the drain. */
+  readonly a: Snapshot;
+  readonly b: Snapshot;
+  readonly c: Snapshot;
+  readonly runner: LoadStats;
+  /** Entries sent during the window, and what became of them. */
+  readonly window: { sent: number; acked: number; failed: number; seen: number; unseen: number };
+  /** Send → accepted on the observer; entries still unseen after the drain count as longer than any. */
+  readonly finality: LatencySummary;
+  /** Send → the peer's acknowledgement (durable in its mempool journal). */
+  readonly ack: LatencySummary;
+  readonly drainSec: number;
+  /** p99 event-loop delay of the benchmark process during the window: its own timing error. */
+  readonly benchLoopDelayP99Ms: number;
+  /** Why the observer's WatchBlocks stream ended early (the peer died?): finality figures are incomplete. */
+  readonly watchFailure?: string;
+}
+
+// Per-entry state bits.
+const SENT = 1;
+const ACKED = 2;
+const FAILED = 4;
+const SEEN = 8;
+
+/** Which entry is which: send times, outcomes, and the match of watched blocks to sends. */
+class EntryTracker {
+  private readonly prefix: Buffer;
+  private sentAt: Float64Array = new Float64Array(1 << 16);
+  private state: Uint8Array = new Uint8Array(1 << 16);
+  private readonly seqOf = new WeakMap<Buffer, number>();
+  nextSeq = 0;
+  windowFrom = Infinity;
+  windowTo = Infinity;
+  readonly finality = new LatencyRecorder();
+  readonly ack = new LatencyRecorder();
+
+  constructor(
+    readonly runId: string,
+    private readonly entryBytes: number,
+  ) {
+    this.prefix = Buffer.from(`${runId} `, "latin1");
+  }
+
+  makeData(seq: number): Buffer {
+    this.grow(seq);
+    this.nextSeq = seq + 1;
+    const data = loadEntryData(this.runId, seq, this.entryBytes);
+    this.seqOf.set(data, seq);
+    this.sentAt[seq] = performance.now();
+    this.state[seq]! |= SENT;
+    return data;
+  }
+
+  seqOfData(data: Buffer): number | undefined {
+    return this.seqOf.get(data);
+  }
+
+  settled(seq: number, ok: boolean): void {
+    this.state[seq]! |= ok ? ACKED : FAILED;
+    if (ok && this.inWindow(seq)) this.ack.add(performance.now() - this.sentAt[seq]!);
+  }
+
+  onBlock(block: AcceptedBlock__Output): void {
+    const now = performance.now();
+    const p = this.prefix;
+    for (const e of block.entries) {
+      const d = e.data;
+      if (d.length <= p.length || d.compare(p, 0, p.length, 0, p.length) !== 0) continue;
+      const end = d.indexOf(0x20, p.length);
+      const seq = parseInt(d.toString("latin1", p.length, end < 0 ? d.length : end), 36);
+      if (!Number.isInteger(seq) || seq < 0 || seq >= this.nextSeq || this.state[seq]! & SEEN) continue;
+      this.state[seq]! |= SEEN;
+      if (this.inWindow(seq)) this.finality.add(now - this.sentAt[seq]!);
+    }
+  }
+
+  windowCounts(): { sent: number; acked: number; failed: number; seen: number; unseen: number } {
+    let sent = 0;
+    let acked = 0;
+    let failed = 0;
+    let seen = 0;
+    let unseen = 0;
+    const to = Math.min(this.windowTo, this.nextSeq);
+    for (let s = this.windowFrom; s < to; s++) {
+      const st = this.state[s]!;
+      sent++;
+      if (st & ACKED) acked++;
+      if (st & FAILED) failed++;
+      if (st & SEEN) seen++;
+      else if (st & ACKED) unseen++;
+    }
+    return { sent, acked, failed, seen, unseen };
+  }
+
+  private inWindow(seq: number): boolean {
+    return seq >= this.windowFrom && seq < this.windowTo;
+  }
+
+  private grow(seq: number): void {
+    if (seq < this.state.length) return;
+    let n = this.state.length;
+    while (n <= seq) n *= 2;
+    const st = new Uint8Array(n);
+    st.set(this.state);
+    this.state = st;
+    const at = new Float64Array(n);
+    at.set(this.sentAt);
+    this.sentAt = at;
+  }
+}
+
+/** Sleeps, or returns early (without throwing) when `signal` aborts. */
+async function pause(ms: number, signal: AbortSignal): Promise<void> {
+  if (ms <= 0 || signal.aborted) return;
+  await sleep(ms, undefined, { signal }).catch(() => {});
+}
+
+export async function runLoadPhase(net: BenchNet, o: LoadPhaseOptions, signal: AbortSignal): Promise<LoadPhaseResult> {
+  const tracker = new EntryTracker(newRunId(Date.now(), Math.random), o.entryBytes);
+
+  // Watch from the next height, so no block is missed while the stream is being set up.
+  const observer = net.api(o.observer);
+  const fromHeight = Number((await observer.status()).height) + 1;
+  const watchAbort = new AbortController();
+  const stopWatch = (): void => watchAbort.abort();
+  signal.addEventListener("abort", stopWatch, { once: true });
+  let watchError: unknown;
+  const watching = observer
+    .watchBlocks(fromHeight, (b) => tracker.onBlock(b), watchAbort.signal)
+    .catch((err: unknown) => (watchError = err));
+
+  const targets: LoadTarget[] = o.submitPeers.map((i) => {
+    const api = net.api(i);
+    const addr = net.testnet.peers[i]!.addr;
+    return {
+      addr,
+      submit: async (data: Buffer) => {
+        const seq = tracker.seqOfData(data);
+        try {
+          const res = await api.submit(data, { timeoutMs: o.submitTimeoutMs });
+          if (seq !== undefined) tracker.settled(seq, true);
+          return res;
+        } catch (err) {
+          if (seq !== undefined) tracker.settled(seq, false);
+          throw err;
+        }
+      },
+    };
+  });
+  const ratePerSec = o.rate === "max" ? SATURATING_RATE : o.rate;
+  const runner = new LoadRunner(
+    { ratePerSec, concurrency: o.concurrency, reportEveryMs: PROGRESS_EVERY_MS },
+    {
+      now: () => Date.now(),
+      timers: realTimers,
+      pickTarget: () => targets[Math.floor(Math.random() * targets.length)],
+      makeData: (seq) => tracker.makeData(seq),
+      report: (s, final) => {
+        if (final) return;
+        const w = tracker.windowCounts();
+        o.progress(
+          `  ${o.label} ${(s.elapsedMs / 1000).toFixed(0)}s: sent ${s.submitted} acked ${s.ok} errors ${s.errors} in flight ${s.inflight}` +
+            (Number.isFinite(tracker.windowFrom) ? ` | window: seen accepted ${w.seen}/${w.acked}` : ""),
+        );
+      },
+    },
+  );
+  const onAbort = (): void => runner.stop();
+  signal.addEventListener("abort", onAbort, { once: true });
+
+  const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
+  const running = runner.run();
+  await pause(o.warmupSec * 1000, signal);
+  tracker.windowFrom = tracker.nextSeq;
+  loop.enable();
+  const a = await net.snapshot();
+  await pause((o.durationSec - o.warmupSec) * 1000, signal);
+  tracker.windowTo = tracker.nextSeq;
+  runner.stop();
+  const b = await net.snapshot();
+  loop.disable();
+  const stats = await running;
+  signal.removeEventListener("abort", onAbort);
+
+  // The drain: bounded; entries still unseen at its end are reported as such.
+  const drainStart = performance.now();
+  const drainUntil = drainStart + o.drainSec * 1000;
+  while (!signal.aborted && watchError === undefined && performance.now() < drainUntil) {
+    const w = tracker.windowCounts();
+    if (w.seen >= w.acked && w.unseen === 0) break;
+    await pause(100, signal);
+  }
+  const drainSec = (performance.now() - drainStart) / 1000;
+  const c = await net.snapshot();
+  stopWatch();
+  await watching;
+  signal.removeEventListener("abort", stopWatch);
+  const watchFailure = watchError !== undefined && !signal.aborted ? reasonOf(watchError) : undefined;
+
+  const window = tracker.windowCounts();
+  return {
+    opts: o,
+    a,
+    b,
+    c,
+    runner: stats,
+    window,
+    finality: tracker.finality.summary(window.unseen),
+    ack: tracker.ack.summary(),
+    drainSec,
+    // The monitor records whole timer intervals: the resolution itself is not delay.
+    benchLoopDelayP99Ms: loop.count > 0 ? Math.max(0, loop.percentile(99) / 1e6 - LOOP_RESOLUTION_MS) : 0,
+    watchFailure,
+  };
+}
