@@ -64,6 +64,10 @@ export class Blockchain {
   /** Store appends run one after another, in acceptance order. */
   private writes: Promise<void> = Promise.resolve();
   private failed: Error | undefined;
+  /** Syncs storing fetched blocks right now; while > 0, acceptances are deferred. */
+  private adopting = 0;
+  /** Blocks the consensus accepted while a sync was storing: decided again after it. */
+  private deferred: Block[] = [];
   private readonly maxClockSkewMs: number;
 
   constructor(
@@ -249,6 +253,12 @@ export class Blockchain {
    */
   applyDecisions(consensus: Consensus, d: Decisions): void {
     if (consensus !== this.consensusState) return; // a poll of a consensus replaced by a sync
+    if (this.adopting > 0) {
+      // A sync is storing blocks: keep these as candidates for the consensus that replaces this one.
+      this.deferred.push(...d.accepted);
+      if (d.rejected.length > 0) this.returnEntries(d.rejected);
+      return;
+    }
     const m = this.deps.metrics;
     for (const b of d.accepted) {
       this.deps.log.debug({ height: b.height, block: b.id, parent: b.parentId, proposer: b.proposer }, "accepted");
@@ -279,43 +289,64 @@ export class Blockchain {
   /**
    * Blocks the network accepted, fetched by a sync: verified like any block, stored, and the
    * consensus restarted on top of them (undecided blocks that still fit are kept).
-   * Returns the new consensus, whose polls replace the old one's.
+   *
+   * From the call until the new consensus is in place, the old one's acceptances are not stored
+   * (they would race these blocks into the store); they are kept as candidates and decided again
+   * on top of the adopted chain. Throws when the blocks do not continue the stored chain.
    */
   async adoptAccepted(blocks: readonly Block[]): Promise<Consensus> {
-    await this.writes; // our own acceptances first: the store appends in order
-    let parent = this.acceptedAt(this.lastAcceptedHeight)!;
-    const verified: Block[] = [];
-    const verifiedEntries = new Set<EntryId>();
-    for (const block of blocks) {
-      if (block.height <= parent.height) continue;
-      validateBlock(block, {
-        parent,
-        entryInAncestry: (id) => this.deps.store.entryHeight(id) !== undefined || verifiedEntries.has(id),
-        limits: this.opts.limits,
-        nowMs: this.deps.now(),
-        maxClockSkewMs: Number.MAX_SAFE_INTEGER, // accepted long ago, perhaps by a peer whose clock is ahead
-      });
-      verified.push(block);
-      for (const e of block.entries) verifiedEntries.add(e.id);
-      parent = block;
+    this.adopting++;
+    try {
+      await this.writes; // acceptances applied before the call are durable; no new ones are queued
+      let parent = this.deps.store.lastBlock();
+      const verified: Block[] = [];
+      const verifiedEntries = new Set<EntryId>();
+      try {
+        for (const block of blocks) {
+          if (block.height <= parent.height) continue;
+          validateBlock(block, {
+            parent,
+            entryInAncestry: (id) => this.deps.store.entryHeight(id) !== undefined || verifiedEntries.has(id),
+            limits: this.opts.limits,
+            nowMs: this.deps.now(),
+            maxClockSkewMs: Number.MAX_SAFE_INTEGER, // accepted long ago, perhaps by a peer whose clock is ahead
+          });
+          verified.push(block);
+          for (const e of block.entries) verifiedEntries.add(e.id);
+          parent = block;
+        }
+        if (verified.length > 0) {
+          this.deps.log.debug({ from: verified[0]!.height, to: parent.height }, "adopting accepted blocks");
+          await this.deps.store.append(verified);
+        }
+      } finally {
+        // Also after a failure: the old consensus may have accepted blocks that were not stored.
+        if (verified.length > 0 || this.consensusState.lastAcceptedHeight !== this.deps.store.height()) {
+          this.restartConsensus(verified);
+        }
+      }
+      return this.consensusState;
+    } finally {
+      this.adopting--;
     }
-    if (verified.length === 0) return this.consensusState;
-    this.deps.log.debug({ from: verified[0]!.height, to: parent.height, first: verified[0]!.id }, "adopting accepted blocks");
-    await this.deps.store.append(verified);
+  }
+
+  /** A new consensus on the stored tip; the old one's undecided (and unstored) blocks are offered to it. */
+  private restartConsensus(adopted: readonly Block[]): void {
     const old = this.consensusState;
-    const processing = old.preferredChain();
-    const next = new Consensus(this.opts.snowball, { id: parent.id, height: parent.height });
+    const tip = this.deps.store.lastBlock();
+    const candidates = [...this.deferred, ...old.preferredChain()];
+    this.deferred = [];
+    const next = new Consensus(this.opts.snowball, { id: tip.id, height: tip.height });
     this.consensusState = next;
     this.proposedOn.clear();
-    this.deps.mempool.remove(verified.flatMap((b) => b.entries.map((e) => e.id)));
-    this.learn(processing);
-    const kept = new Set(processing.filter((b) => next.has(b.id)).map((b) => b.id));
-    this.returnEntries(processing.filter((b) => !kept.has(b.id)));
-    this.deps.metrics?.consensus.lastAcceptedHeight.set(parent.height);
-    this.deps.metrics?.chain.entriesAccepted.inc(verified.reduce((n, b) => n + b.entries.length, 0));
-    this.notify(verified);
+    this.deps.mempool.remove(adopted.flatMap((b) => b.entries.map((e) => e.id)));
+    this.learn(candidates);
+    this.returnEntries(candidates.filter((b) => !next.has(b.id)));
+    this.deps.metrics?.consensus.lastAcceptedHeight.set(tip.height);
+    this.deps.metrics?.chain.entriesAccepted.inc(adopted.reduce((n, b) => n + b.entries.length, 0));
+    if (adopted.length > 0) this.notify(adopted);
     this.updateGauges();
-    return next;
   }
 
   /** Rewrites the journal with only what is still pending (at start, and when it has grown). */

@@ -101,6 +101,7 @@ export class Sync {
       for (const { member } of sources.filter((s) => s.height > ours)) {
         const blocks = await this.fetch(member, ours + 1, Math.min(target, ours + this.opts.batch));
         if (blocks.length === 0) continue;
+        const before = chain.consensus;
         try {
           await chain.adoptAccepted(blocks);
         } catch (err) {
@@ -113,9 +114,11 @@ export class Sync {
             this.deps.log.warn({ peer: member.nodeId, err }, "fetched blocks failed verification");
           }
           continue;
+        } finally {
+          // Even a failed adoption may have restarted the consensus (see adoptAccepted).
+          if (chain.consensus !== before) this.deps.onAdopted();
         }
         this.deps.metrics?.sync.blocksFetched.inc(blocks.length);
-        this.deps.onAdopted();
         progressed = chain.lastAcceptedHeight > ours;
         if (progressed) break;
       }

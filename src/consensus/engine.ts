@@ -61,6 +61,8 @@ export class Engine {
   /** Polls in flight, with their start time; stop() empties it, which abandons them. */
   private readonly active = new Map<Poll, number>();
   private stopped = false;
+  /** Queries sent this turn, for the question `key` (see ask). */
+  private shared: { key: string; replies: Map<NodeId, Promise<QueryReply>> } | undefined;
 
   constructor(
     params: SnowballParams,
@@ -104,7 +106,7 @@ export class Engine {
       if (node === selfId) continue;
       let answer: Promise<QueryReply>;
       try {
-        answer = this.deps.network.query(node, query);
+        answer = this.ask(node, query);
       } catch {
         poll.drop(node); // a synchronous failure is a failed query like any other
         continue;
@@ -127,6 +129,24 @@ export class Engine {
     // inside kick(), keeps onDecisions from running inside the caller's kick().
     this.later(() => this.settle(poll));
     return true;
+  }
+
+  /**
+   * Polls started in the same turn ask the same question of the same members: one query per
+   * member serves them all (each still counts the answer with its own multiplicity). Asking a
+   * member four times at the same instant would get the same answer four times, at four
+   * times the cost.
+   */
+  private ask(node: NodeId, query: Query): Promise<QueryReply> {
+    const key = `${query.fromHeight}:${query.block.id}`;
+    if (this.shared === undefined) this.later(() => (this.shared = undefined));
+    if (this.shared?.key !== key) this.shared = { key, replies: new Map() };
+    let reply = this.shared.replies.get(node);
+    if (reply === undefined) {
+      reply = this.deps.network.query(node, query);
+      this.shared.replies.set(node, reply);
+    }
+    return reply;
   }
 
   /** An answer (or, when `reply` is undefined, a failure) from a sampled member. */

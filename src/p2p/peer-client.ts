@@ -37,6 +37,9 @@ interface PendingQuery {
   readonly startedNs: bigint;
 }
 
+/** After a stream breaks, how long queries to that peer fail fast instead of redialing. */
+const REDIAL_AFTER_MS = 250;
+
 /** Bounds the memory of which blocks a neighbor was sent; past it we simply send again. */
 const MAX_SENT_BLOCKS = 4096;
 
@@ -65,6 +68,8 @@ export class PeerClient {
   /** Blocks sent on the current stream: the callee knows them, so they are not sent again. */
   private sent = new Set<string>();
   private closed = false;
+  /** Set when the stream broke: queries fail fast until `untilMs`. */
+  private broken: { untilMs: number; error: CallError } | undefined;
 
   constructor(
     readonly address: string,
@@ -113,6 +118,12 @@ export class PeerClient {
    */
   query(fromHeight: number, toHeight: number, blocks: readonly Block[]): Promise<QueryResponse__Output> {
     if (this.closed) return Promise.reject(new CallError("QueryStream", "CANCELLED", "client closed"));
+    // A peer whose stream just broke (killed, restarting) is not redialed on every query: for a
+    // short while its votes are dropped at once, with the error it last gave.
+    if (this.broken && Date.now() < this.broken.untilMs) {
+      this.observe("QueryStream", this.broken.error.code, 0);
+      return Promise.reject(this.broken.error);
+    }
     const stream = this.openStream();
     const requestId = this.nextRequestId++;
     const unsent = blocks.filter((b) => !this.sent.has(b.id));
@@ -165,6 +176,7 @@ export class PeerClient {
     const broken = (code: string, details: string): void => {
       if (this.stream !== stream) return;
       this.stream = undefined;
+      if (code !== "CANCELLED") this.broken = { untilMs: Date.now() + REDIAL_AFTER_MS, error: new CallError("QueryStream", code, details) };
       this.failPending(code, details);
     };
     stream.on("error", (err: grpc.ServiceError) => broken(statusName(err.code), err.details || err.message));

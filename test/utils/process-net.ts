@@ -16,7 +16,10 @@ export class ProcessNet {
 
   static async start(peers: number, env: Record<string, string> = {}): Promise<ProcessNet> {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), "snowchain-proc-"));
-    const base = 20000 + Math.floor(Math.random() * 20000);
+    // Below the ephemeral range (32768+: outgoing connections take those), and a separate
+    // block per jest worker so process test files running side by side never collide.
+    const worker = Number(process.env.JEST_WORKER_ID ?? "1");
+    const base = 10000 + worker * 1000 + Math.floor(Math.random() * 700);
     const net = new LocalTestnet({
       peers,
       baseDir: dir,
