@@ -8,6 +8,7 @@ import { Blockchain } from "./blockchain";
 import { genesisBlock } from "./chain/genesis";
 import { Mempool } from "./chain/mempool";
 import { MempoolJournal } from "./chain/mempool-journal";
+import { proposerRank } from "./chain/proposer";
 import { BlockStore } from "./chain/store";
 import type { Block, BlockId } from "./chain/types";
 import { formatHostPort, type Config } from "./config";
@@ -24,6 +25,10 @@ import { Sync } from "./sync";
 
 /** Ancestors fetched one by one for a block with an unknown parent before a sync takes over. */
 const MAX_PARENT_FETCH = 8;
+/** Under contention, how much later each rank of the proposer order proposes. */
+const PROPOSER_WINDOW_MS = 5;
+/** How long after a rejection proposals stay staggered. */
+const CONTENTION_MEMORY_MS = 2_000;
 /** The journal is rewritten once it holds this many bytes more than the mempool. */
 const JOURNAL_SLACK_BYTES = 8 * 1024 * 1024;
 
@@ -52,6 +57,7 @@ export class SnowchainNode {
   private journal!: MempoolJournal;
   private proposeScheduled = false;
   private compacting = false;
+  private lastRejectionMs = 0;
   /** Polls and proposals wait until this peer has reached the network (see Discovery.onJoined). */
   private joined = false;
   private stopping: Promise<void> | undefined;
@@ -256,6 +262,7 @@ export class SnowchainNode {
         lastAcceptedHeight: this.blockchain.lastAcceptedHeight,
       }),
       onDecisions: (d) => {
+        if (d.rejected.length > 0) this.lastRejectionMs = Date.now();
         this.blockchain.applyDecisions(consensus, d);
         if (d.accepted.length > 0) this.proposeSoon();
       },
@@ -326,11 +333,17 @@ export class SnowchainNode {
     if (this.joined && !this.stopping) this.engine.kick();
   }
 
-  /** Proposals are batched: submits arriving in the same tick share one block. */
+  /**
+   * Proposals are batched: submits arriving in the same tick share one block. Under contention
+   * (blocks were rejected lately: several peers propose at the same heights and all but one
+   * lose) a peer waits its rank in the height's proposer order times a short window, so the
+   * first-ranked peer's block usually reaches the others before they propose a rival; they
+   * build on top of it instead. Without contention there is no wait.
+   */
   private proposeSoon(): void {
     if (this.proposeScheduled || this.stopping || !this.joined) return;
     this.proposeScheduled = true;
-    setImmediate(() => {
+    const run = (): void => {
       this.proposeScheduled = false;
       if (this.stopping) return;
       const block = this.blockchain.propose();
@@ -342,7 +355,17 @@ export class SnowchainNode {
           .gossip([block])
           .catch(() => {});
       }
-    });
+    };
+    const delay = this.proposalDelayMs();
+    if (delay > 0) setTimeout(run, delay);
+    else setImmediate(run);
+  }
+
+  private proposalDelayMs(): number {
+    if (Date.now() - this.lastRejectionMs > CONTENTION_MEMORY_MS) return 0;
+    const chain = this.blockchain.consensus.preferredChain();
+    const height = (chain.length > 0 ? chain[chain.length - 1]!.height : this.blockchain.lastAcceptedHeight) + 1;
+    return proposerRank(height, this.config.nodeId, this.table.members()) * PROPOSER_WINDOW_MS;
   }
 
   private maybeCompactJournal(): void {
