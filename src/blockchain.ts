@@ -59,6 +59,8 @@ export class Blockchain {
   /** Parents this peer already proposed on: one proposal per parent. */
   private readonly proposedOn = new Set<BlockId>();
   private readonly listeners = new Set<AcceptedListener>();
+  /** Submits waiting for their entry's acceptance, by entry id. */
+  private readonly waiters = new Map<EntryId, Set<(height: number) => void>>();
   /** Entry ids of processing blocks, computed once per block. */
   private readonly entryIdsOf = new WeakMap<Block, ReadonlySet<EntryId>>();
   /** Store appends run one after another, in acceptance order. */
@@ -385,7 +387,37 @@ export class Blockchain {
     });
   }
 
+  /**
+   * Calls `done` with the height once the entry is in a durable accepted block (at once if it
+   * is already). Returns a function that cancels the wait.
+   */
+  whenAccepted(id: EntryId, done: (height: number) => void): () => void {
+    const now = this.deps.store.entryHeight(id);
+    if (now !== undefined) {
+      done(now);
+      return () => {};
+    }
+    let set = this.waiters.get(id);
+    if (!set) this.waiters.set(id, (set = new Set()));
+    set.add(done);
+    return () => {
+      set.delete(done);
+      if (set.size === 0 && this.waiters.get(id) === set) this.waiters.delete(id);
+    };
+  }
+
   private notify(blocks: readonly Block[]): void {
+    // Waiters are indexed by entry id: one lookup per accepted entry, however many wait.
+    if (this.waiters.size > 0) {
+      for (const b of blocks) {
+        for (const e of b.entries) {
+          const set = this.waiters.get(e.id);
+          if (!set) continue;
+          this.waiters.delete(e.id);
+          for (const done of set) done(b.height);
+        }
+      }
+    }
     for (const l of this.listeners) {
       try {
         l(blocks);

@@ -37,33 +37,19 @@ const MAX_WATCH_BACKLOG = 10_000;
 /** Resolves with the accepted height of `id` once its block is durable, or rejects on cancel. */
 function acceptance(blockchain: Blockchain, id: EntryId, call: { on(event: "cancelled", listener: () => void): unknown }): Promise<{ height: number }> {
   return new Promise((resolve, reject) => {
-    const done = (): void => {
-      unsubscribe();
-      clearTimeout(timer);
-    };
-    const unsubscribe = blockchain.onAccepted((blocks) => {
-      for (const b of blocks) {
-        if (b.entries.some((e) => e.id === id)) {
-          done();
-          resolve({ height: b.height });
-          return;
-        }
-      }
-    });
     const timer = setTimeout(() => {
-      done();
+      cancel();
       reject(new SnowchainError(ErrorCode.UNAVAILABLE, `entry ${id} not accepted within ${MAX_WAIT_MS / 1000} s; it stays pending`));
     }, MAX_WAIT_MS);
+    const cancel = blockchain.whenAccepted(id, (height) => {
+      clearTimeout(timer);
+      resolve({ height });
+    });
     call.on("cancelled", () => {
-      done();
+      cancel();
+      clearTimeout(timer);
       reject(new SnowchainError(ErrorCode.UNAVAILABLE, "cancelled"));
     });
-    // It may have been accepted between the submit and the subscription.
-    const now = blockchain.entryState(id);
-    if (now.state === "accepted") {
-      done();
-      resolve({ height: now.height });
-    }
   });
 }
 

@@ -3,6 +3,7 @@ import { MAX_QUERY_HEIGHTS, type Blockchain } from "../blockchain";
 import { parseId } from "../chain/codec";
 import type { Block } from "../chain/types";
 import { ErrorCode, SnowchainError } from "../errors";
+import type { Block__Output as WireBlockOut } from "../generated/snowchain/v1/Block";
 import type { FetchBlockRequest__Output } from "../generated/snowchain/v1/FetchBlockRequest";
 import type { FetchBlockResponse } from "../generated/snowchain/v1/FetchBlockResponse";
 import type { FetchRangeRequest__Output } from "../generated/snowchain/v1/FetchRangeRequest";
@@ -47,9 +48,15 @@ function checkQuery(req: QueryRequest__Output): void {
 export function messageService(deps: MessageServiceDeps): MessageManagerHandlers {
   const { blockchain } = deps;
 
+  /** Blocks from the wire worth learning: those at or below the accepted height are not even hashed. */
+  function fresh(wire: readonly WireBlockOut[]): Block[] {
+    const floor = blockchain.lastAcceptedHeight;
+    return wire.filter((b) => b.height > floor).map((b) => blockFromWire(b, deps.maxBlockEntries));
+  }
+
   function answer(req: QueryRequest__Output): QueryResponse {
     checkQuery(req);
-    const blocks = req.blocks.map((b) => blockFromWire(b, deps.maxBlockEntries));
+    const blocks = fresh(req.blocks);
     if (blocks.length > 0) deps.receive(blocks, req.node_id || undefined);
     if (req.node_id) deps.onRemoteHeight(req.node_id, req.from_height - 1);
     return {
@@ -91,7 +98,7 @@ export function messageService(deps: MessageServiceDeps): MessageManagerHandlers
       if (req.blocks.length > MAX_QUERY_HEIGHTS) {
         throw new SnowchainError(ErrorCode.INVALID_ARGUMENT, `gossip carries at most ${MAX_QUERY_HEIGHTS} blocks`);
       }
-      const refused = deps.receive(req.blocks.map((b) => blockFromWire(b, deps.maxBlockEntries)), req.node_id || undefined);
+      const refused = deps.receive(fresh(req.blocks), req.node_id || undefined);
       if (refused.length > 0) throw refused[0];
       return {};
     }),
