@@ -194,7 +194,6 @@ export class SnowchainNode {
     m.consensus.lastAcceptedHeight.set(this.blockchain.lastAcceptedHeight);
     this.server.setServing(true);
     this.discovery.start();
-    this.proposeSoon(); // entries from the journal
     log.info({ listen: formatHostPort({ host: cfg.listen.host, port: grpcPort }), advertise: selfAddress, metricsPort, seeds: cfg.seeds.map(formatHostPort) }, "peer started");
     return { grpcPort, metricsPort };
   }
