@@ -9,7 +9,7 @@ import { packageVersion } from "./package-info";
  * Runs a peer from the environment until SIGTERM or SIGINT, then stops cleanly (exit 0). A bad
  * configuration is one line on stderr naming the variable, and exit code 2.
  */
-export async function runPeer(): Promise<void> {
+export async function runPeer(opts: { exitWithParent?: boolean } = {}): Promise<void> {
   let config;
   try {
     config = loadConfig(process.env);
@@ -37,6 +37,11 @@ export async function runPeer(): Promise<void> {
     };
     process.once("SIGTERM", onSignal);
     process.once("SIGINT", onSignal);
+    if (opts.exitWithParent) {
+      // The runner holds the other end of stdin: it closes when the runner exits, however it died.
+      process.stdin.once("end", () => onSignal("SIGTERM")).once("error", () => onSignal("SIGTERM"));
+      process.stdin.resume();
+    }
   });
   try {
     await node.start();

@@ -316,12 +316,13 @@ export class LocalTestnet {
     const log = fs.openSync(p.logFile, "a");
     let child: ChildProcess;
     try {
-      child = spawn(process.execPath, [this.cliPath, "peer"], {
+      child = spawn(process.execPath, [this.cliPath, "peer", "--exit-with-parent"], {
         cwd: this.baseDir,
         env: this.peerEnv(p),
-        // No stdin: a peer must not read the terminal. Its own process group: Ctrl-C reaches the
-        // testnet, which stops the peers in order, instead of every peer at once.
-        stdio: ["ignore", log, log],
+        // Stdin is a pipe only this runner holds, never the terminal: when the runner exits, even
+        // SIGKILLed, it closes and the peer stops (--exit-with-parent). Its own process group:
+        // Ctrl-C reaches the testnet, which stops the peers in order, instead of every peer at once.
+        stdio: ["pipe", log, log],
         detached: true,
       });
     } finally {
