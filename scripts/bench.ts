@@ -12,9 +12,9 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Command, CommanderError, InvalidArgumentError } from "commander";
+import { Command, InvalidArgumentError } from "commander";
 import { MIN_ENTRY_SIZE } from "../src/cli/load/data";
-import { argParser, parseInteger, parsePositive } from "../src/cli/options";
+import { argParser, parseInteger, parseOrExit, parsePositive } from "../src/cli/options";
 import { loadConfig } from "../src/config";
 import type { SnowballParams } from "../src/consensus/types";
 import { LocalTestnet } from "../src/testnet/local-testnet";
@@ -101,11 +101,7 @@ function parseOptions(argv: string[]): Options {
     .option("--cli <path>", "the snowchain CLI the peers run as `node <path> peer` (default: dist/src/cli/main.js), e.g. a patched build to compare")
     .option("--json", "print the figures as one JSON object instead of text")
     .exitOverride();
-  try {
-    program.parse(argv, { from: "user" });
-  } catch (err) {
-    process.exit(err instanceof CommanderError && err.exitCode === 0 ? 0 : 2);
-  }
+  parseOrExit(program, argv);
   const o = program.opts<Options>();
   const usage = (msg: string): never => {
     process.stderr.write(`bench: ${msg}\n`);

@@ -4,8 +4,8 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { Command, CommanderError, InvalidArgumentError } from "commander";
-import { argParser, parseInteger } from "../src/cli/options";
+import { Command, InvalidArgumentError } from "commander";
+import { argParser, parseInteger, parseOrExit } from "../src/cli/options";
 import { LOCAL_TESTNET_DEFAULTS, LocalTestnet, type LocalPeer } from "../src/testnet/local-testnet";
 import { renderPeerTable, renderSummary, type PeerView } from "../src/testnet/status-view";
 
@@ -53,11 +53,7 @@ function parseOptions(argv: string[]): Options {
     .option("--env <KEY=VALUE>", "extra environment for every peer, repeatable (e.g. SNOWBALL_BETA=10, LOG_LEVEL=debug)", collectEnv, {})
     .option("--cli <path>", "the snowchain CLI the peers run as `node <path> peer` (default: dist/src/cli/main.js)")
     .exitOverride();
-  try {
-    program.parse(argv, { from: "user" });
-  } catch (err) {
-    process.exit(err instanceof CommanderError && err.exitCode === 0 ? 0 : 2);
-  }
+  parseOrExit(program, argv);
   const o = program.opts<Options>();
   if (o.basePort + o.peers - 1 > 65535 || o.metricsPort + o.peers - 1 > 65535) fail("the ports of the last peers would exceed 65535", 2);
   return o;

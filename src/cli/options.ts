@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from "commander";
+import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { UsageError } from "./errors";
 
 /** Where client commands connect when neither --addr nor SNOWCHAIN_ADDR says otherwise. */
@@ -84,4 +84,16 @@ export function argParser<T>(parse: (value: string) => T | string): (value: stri
     if (typeof result === "string") throw new InvalidArgumentError(result);
     return result;
   };
+}
+
+/**
+ * Parses a script's command line (a program built with exitOverride): on --help or --version it
+ * exits 0 after commander printed them, on a bad option 2 after commander printed the reason.
+ */
+export function parseOrExit(program: Command, argv: readonly string[]): void {
+  try {
+    program.parse(argv as string[], { from: "user" });
+  } catch (err) {
+    process.exit(err instanceof CommanderError && err.exitCode === 0 ? 0 : 2);
+  }
 }
