@@ -1,14 +1,13 @@
-import { isIPv6 } from "node:net";
 import * as os from "node:os";
 import { ErrorCode, SnowchainError } from "./errors";
 import { validateSnowballParams } from "./consensus/params";
+import { hostPortRule, tryParseHostPort, type HostPort } from "./wire/host-port";
+import { MAX_BLOCK_BYTES_LIMIT } from "./wire/channel";
+import { NODE_ID } from "./wire/peer-info";
 import type { SnowballParams } from "./consensus/types";
 
-/** host:port as given; host may be a name that resolves to several addresses. */
-export interface HostPort {
-  readonly host: string;
-  readonly port: number;
-}
+
+export type { HostPort };
 
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 
@@ -55,11 +54,6 @@ export interface Config {
   readonly syncBatch: number;
 }
 
-/** What a node id may be: NODE_ID, and what peers say of themselves. */
-export const NODE_ID = /^[A-Za-z0-9._:-]{1,64}$/;
-
-/** Largest MAX_BLOCK_BYTES (and so MAX_ENTRY_BYTES): a query carries a few blocks in one 16 MiB message. */
-export const MAX_BLOCK_BYTES_LIMIT = 3 * 1024 * 1024;
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -82,31 +76,12 @@ function str(env: Env, name: string, dflt: string): string {
   return raw === undefined || raw.trim() === "" ? dflt : raw.trim();
 }
 
-const HOST_PORT = /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9._-]+)):(\d{1,5})$/;
-
-/** "host:port" as a HostPort, or undefined. The bracket pattern alone lets "[:]" through: only a real IPv6 address may be bracketed. */
-function matchHostPort(value: string, minPort: number): HostPort | undefined {
-  const m = HOST_PORT.exec(value.trim());
-  if (!m || (m[1] !== undefined && !isIPv6(m[1]))) return undefined;
-  const port = Number(m[3]);
-  return port >= minPort && port <= 65535 ? { host: m[1] ?? m[2]!, port } : undefined;
-}
-
-/** Whether another peer could dial this address (what peers tell each other is checked with it). */
-export function isDialable(address: string): boolean {
-  return matchHostPort(address, 1) !== undefined;
-}
-
 /**
  * Parses "host:port" (IPv6 as "[::1]:port"); `what` names the variable for the error. `minPort`
  * is 0 only where the OS may pick the port (listening).
  */
-export function parseHostPort(value: string, what: string, minPort = 1): HostPort {
-  return matchHostPort(value, minPort) ?? bad(what, value, `must be host:port with a port from ${minPort} to 65535 (IPv6 as [addr]:port)`);
-}
-
-export function formatHostPort(hp: HostPort): string {
-  return hp.host.includes(":") ? `[${hp.host}]:${hp.port}` : `${hp.host}:${hp.port}`;
+function parseHostPort(value: string, what: string, minPort = 1): HostPort {
+  return tryParseHostPort(value, minPort) ?? bad(what, value, hostPortRule(minPort));
 }
 
 function listenAddr(env: Env): HostPort {

@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import { clientService } from "./api/client-service";
-import { blockFromWire } from "./api/convert";
+import { blockFromWire } from "./wire/convert";
 import { messageService } from "./api/message-service";
 import { peerService } from "./api/peer-service";
 import { GrpcServer } from "./api/server";
@@ -11,17 +11,18 @@ import { MempoolJournal } from "./chain/mempool-journal";
 import { proposerRank } from "./chain/proposer";
 import { BlockStore } from "./chain/store";
 import type { Block, BlockId } from "./chain/types";
-import { formatHostPort, type Config } from "./config";
+import type { Config } from "./config";
 import type { Consensus } from "./consensus/consensus";
 import { Engine, type PollReport } from "./consensus/engine";
 import type { NodeId } from "./consensus/types";
-import type { StatusResponse } from "./generated/snowchain/v1/StatusResponse";
+import type { StatusResponse } from "./wire/generated/snowchain/v1/StatusResponse";
 import { createMetrics, type Metrics } from "./metrics/metrics";
 import { MetricsServer, type Readiness } from "./metrics/server";
 import { Discovery } from "./p2p/discovery";
 import { MemberTable } from "./p2p/membership";
 import { PeerNetwork, PeerPool } from "./p2p/peer-network";
 import { Sync } from "./sync";
+import { formatHostPort } from "./wire/host-port";
 
 /** Ancestors fetched one by one for a block with an unknown parent before a sync takes over. */
 const MAX_PARENT_FETCH = 8;
@@ -163,12 +164,10 @@ export class SnowchainNode {
       peer: peerService({
         log: apiLog,
         metrics: m,
-        discovery: this.discovery,
-        table: this.table,
+        directory: this.discovery,
+        selfId: cfg.nodeId,
         genesisId: genesis.id,
-        now,
         lastAcceptedHeight: () => this.blockchain.lastAcceptedHeight,
-        onRemoteHeight,
       }),
       message: messageService({
         log: apiLog,

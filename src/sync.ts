@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { blockFromWire } from "./api/convert";
+import { blockFromWire } from "./wire/convert";
 import type { Blockchain } from "./blockchain";
 import type { Block } from "./chain/types";
 import type { Metrics } from "./metrics/metrics";

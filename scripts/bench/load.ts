@@ -10,7 +10,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { loadEntryData, newRunId } from "../../src/cli/load/data";
 import { LoadRunner, reasonOf, type LoadStats, type LoadTarget } from "../../src/cli/load/runner";
 import { realTimers } from "../../src/cli/load/timers";
-import type { AcceptedBlock__Output } from "../../src/generated/snowchain/v1/AcceptedBlock";
+import type { AcceptedBlock__Output } from "../../src/wire/generated/snowchain/v1/AcceptedBlock";
 import { LatencyRecorder, type LatencySummary } from "./latency";
 import type { BenchNet, Snapshot } from "./net";
 

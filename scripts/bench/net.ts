@@ -6,9 +6,10 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import * as grpc from "@grpc/grpc-js";
-import { v1 } from "../../src/api/proto";
-import { CHANNEL_OPTIONS, GrpcSnowchainApi } from "../../src/cli/client";
-import type { StatusResponse__Output } from "../../src/generated/snowchain/v1/StatusResponse";
+import { v1 } from "../../src/wire/proto";
+import { GrpcSnowchainApi } from "../../src/cli/client";
+import { TOOL_CHANNEL_OPTIONS } from "../../src/wire/channel";
+import type { StatusResponse__Output } from "../../src/wire/generated/snowchain/v1/StatusResponse";
 import type { LocalTestnet } from "../../src/testnet/local-testnet";
 import { ready, scrape, type Sample } from "./prom";
 
@@ -63,7 +64,7 @@ export class BenchNet {
     if (!a) {
       const p = this.testnet.peers[i]!;
       a = new GrpcSnowchainApi(
-        new v1.Client(p.addr, grpc.credentials.createInsecure(), { ...CHANNEL_OPTIONS, "grpc.max_receive_message_length": MAX_RECEIVE_BYTES }),
+        new v1.Client(p.addr, grpc.credentials.createInsecure(), { ...TOOL_CHANNEL_OPTIONS, "grpc.max_receive_message_length": MAX_RECEIVE_BYTES }),
       );
       this.apis.set(i, a);
     }

@@ -1,7 +1,7 @@
 import type * as grpc from "@grpc/grpc-js";
 import type { Logger } from "pino";
 import type { Metrics } from "../metrics/metrics";
-import { statusName, toServiceError } from "./status";
+import { statusName, toServiceError } from "../wire/status";
 
 export interface HandlerContext {
   readonly log: Logger;

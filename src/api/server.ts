@@ -1,13 +1,13 @@
 import * as grpc from "@grpc/grpc-js";
 import { ReflectionService } from "@grpc/reflection";
 import { HealthImplementation } from "grpc-health-check";
-import { formatHostPort, type HostPort } from "../config";
-import type { ClientHandlers } from "../generated/snowchain/v1/Client";
-import type { MessageManagerHandlers } from "../generated/snowchain/v1/MessageManager";
-import type { PeerManagerHandlers } from "../generated/snowchain/v1/PeerManager";
+import { formatHostPort, type HostPort } from "../wire/host-port";
+import type { ClientHandlers } from "../wire/generated/snowchain/v1/Client";
+import type { MessageManagerHandlers } from "../wire/generated/snowchain/v1/MessageManager";
+import type { PeerManagerHandlers } from "../wire/generated/snowchain/v1/PeerManager";
 import { ErrorCode, SnowchainError } from "../errors";
-import { CHANNEL_OPTIONS } from "./channel";
-import { packageDefinition, v1 } from "./proto";
+import { CHANNEL_OPTIONS } from "../wire/channel";
+import { packageDefinition, v1 } from "../wire/proto";
 
 export interface Services {
   readonly peer: PeerManagerHandlers;

@@ -1,27 +1,20 @@
 import * as grpc from "@grpc/grpc-js";
-import { v1 } from "../api/proto";
-import type { AcceptedBlock__Output } from "../generated/snowchain/v1/AcceptedBlock";
-import type { ClientClient } from "../generated/snowchain/v1/Client";
-import type { GetChainResponse__Output } from "../generated/snowchain/v1/GetChainResponse";
-import type { GetEntryResponse__Output } from "../generated/snowchain/v1/GetEntryResponse";
-import type { StatusResponse__Output } from "../generated/snowchain/v1/StatusResponse";
-import type { SubmitResponse__Output } from "../generated/snowchain/v1/SubmitResponse";
+import { TOOL_CHANNEL_OPTIONS } from "../wire/channel";
+import { v1 } from "../wire/proto";
+import type { AcceptedBlock__Output } from "../wire/generated/snowchain/v1/AcceptedBlock";
+import type { ClientClient } from "../wire/generated/snowchain/v1/Client";
+import type { GetChainResponse__Output } from "../wire/generated/snowchain/v1/GetChainResponse";
+import type { GetEntryResponse__Output } from "../wire/generated/snowchain/v1/GetEntryResponse";
+import type { StatusResponse__Output } from "../wire/generated/snowchain/v1/StatusResponse";
+import type { SubmitResponse__Output } from "../wire/generated/snowchain/v1/SubmitResponse";
 
 /** Deadline of a unary call that does not wait for consensus. */
 export const CALL_TIMEOUT_MS = 10_000;
 
-/**
- * Channel options for short-lived tools and test harnesses: a peer that was just (re)started is
- * dialled again within a second instead of after grpc-js's default backoff of up to two minutes.
- */
-export const CHANNEL_OPTIONS: grpc.ChannelOptions = {
-  "grpc.initial_reconnect_backoff_ms": 100,
-  "grpc.max_reconnect_backoff_ms": 1000,
-};
 
 /** A typed snowchain.v1 Client stub for `addr` (host:port), plaintext. */
 export function createClient(addr: string): ClientClient {
-  return new v1.Client(addr, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+  return new v1.Client(addr, grpc.credentials.createInsecure(), TOOL_CHANNEL_OPTIONS);
 }
 
 /** The calls the CLI makes, as promises: what command code depends on, so tests can fake it. */

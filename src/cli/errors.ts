@@ -1,4 +1,5 @@
-import * as grpc from "@grpc/grpc-js";
+import type * as grpc from "@grpc/grpc-js";
+import { statusName } from "../wire/status";
 
 /** Exit codes of the `snowchain` command. */
 export const EXIT_OK = 0;
@@ -32,10 +33,6 @@ export function isServiceError(err: unknown): err is grpc.ServiceError {
   );
 }
 
-/** The status name of a gRPC code: 14 → "UNAVAILABLE". */
-export function statusName(code: number): string {
-  return grpc.status[code] ?? `STATUS_${code}`;
-}
 
 /**
  * One line for an error and the exit code it deserves:

@@ -1,8 +1,8 @@
-import type { AcceptedBlock__Output } from "../generated/snowchain/v1/AcceptedBlock";
-import type { Entry__Output } from "../generated/snowchain/v1/Entry";
-import type { GetEntryResponse__Output } from "../generated/snowchain/v1/GetEntryResponse";
-import type { StatusResponse__Output } from "../generated/snowchain/v1/StatusResponse";
-import type { SubmitResponse__Output } from "../generated/snowchain/v1/SubmitResponse";
+import type { AcceptedBlock__Output } from "../wire/generated/snowchain/v1/AcceptedBlock";
+import type { Entry__Output } from "../wire/generated/snowchain/v1/Entry";
+import type { GetEntryResponse__Output } from "../wire/generated/snowchain/v1/GetEntryResponse";
+import type { StatusResponse__Output } from "../wire/generated/snowchain/v1/StatusResponse";
+import type { SubmitResponse__Output } from "../wire/generated/snowchain/v1/SubmitResponse";
 
 /** Ids travel as 32 raw bytes and are shown as 64 lowercase hex characters ("" when absent). */
 export function hex(id: Uint8Array | null | undefined): string {

@@ -1,4 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError } from "commander";
+import { formatHostPort, tryParseHostPort, type HostPort } from "../wire/host-port";
 import { UsageError } from "./errors";
 
 /** Where client commands connect when neither --addr nor SNOWCHAIN_ADDR says otherwise. */
@@ -6,27 +7,22 @@ export const DEFAULT_ADDR = "127.0.0.1:50051";
 /** The environment variable client commands read their default address from. */
 export const ADDR_ENV = "SNOWCHAIN_ADDR";
 
-export interface Address {
-  readonly host: string;
-  readonly port: number;
-}
+export type Address = HostPort;
 
 /**
  * Parses host:port (IPv6 as [addr]:port). Returns the reason when it is not one, so the caller
  * can say which option or variable was wrong.
  */
 export function parseAddress(value: string): Address | string {
-  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9._-]+)):(\d{1,5})$/.exec(value.trim());
-  if (!m) return `${JSON.stringify(value)} is not host:port (IPv6 as [addr]:port)`;
-  const port = Number(m[3]);
-  if (port < 1 || port > 65535) return `${JSON.stringify(value)}: the port must be from 1 to 65535`;
-  return { host: m[1] ?? m[2]!, port };
+  const parsed = tryParseHostPort(value);
+  if (parsed) return parsed;
+  // Well formed but for the port: say so rather than "not host:port".
+  if (tryParseHostPort(value.trim().replace(/:\d+$/, ":1"))) return `${JSON.stringify(value)}: the port must be from 1 to 65535`;
+  return `${JSON.stringify(value)} is not host:port (IPv6 as [addr]:port)`;
 }
 
 /** host:port as grpc-js dials it. */
-export function formatAddress(a: Address): string {
-  return a.host.includes(":") ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
-}
+export const formatAddress = formatHostPort;
 
 /**
  * The address a client command uses: --addr, else $SNOWCHAIN_ADDR, else 127.0.0.1:50051.

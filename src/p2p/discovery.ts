@@ -1,14 +1,13 @@
 import * as dns from "node:dns";
 import type { Logger } from "pino";
-import { formatHostPort, isDialable, NODE_ID, type HostPort } from "../config";
-import type { HandshakeResponse__Output } from "../generated/snowchain/v1/HandshakeResponse";
-import type { PeerInfo } from "../generated/snowchain/v1/PeerInfo";
+import { formatHostPort, isDialable, type HostPort } from "../wire/host-port";
+import { NODE_ID, PROTOCOL_VERSION, type PeerAddress } from "../wire/peer-info";
+import type { HandshakeResponse__Output } from "../wire/generated/snowchain/v1/HandshakeResponse";
+import type { PeerInfo } from "../wire/generated/snowchain/v1/PeerInfo";
+import { ErrorCode, SnowchainError } from "../errors";
 import type { MemberInfo, MemberTable } from "./membership";
 import { CallError } from "./peer-client";
 import type { PeerPool } from "./peer-network";
-
-/** Bumped when peers of different versions can no longer understand each other. */
-export const PROTOCOL_VERSION = 1;
 
 /** Bootstrap rounds (about 1 + 2 + 4 s) that must find nobody else before a peer runs alone. */
 const ALONE_ROUNDS = 3;
@@ -106,14 +105,45 @@ export class Discovery {
   }
 
   /** Checks a remote's handshake fields; returns the reason it is refused, or undefined. */
-  refusal(protocolVersion: number, genesisId: Buffer): string | undefined {
+  refusal(protocolVersion: number, genesisId: string): string | undefined {
     if (protocolVersion !== PROTOCOL_VERSION) {
       return `protocol version ${protocolVersion}, this peer speaks ${PROTOCOL_VERSION}`;
     }
-    if (genesisId.toString("hex") !== this.opts.genesisId) {
-      return `genesis ${genesisId.toString("hex").slice(0, 16)}… is not this network's ${this.opts.genesisId.slice(0, 16)}…`;
+    if (genesisId !== this.opts.genesisId) {
+      return `genesis ${genesisId.slice(0, 16)}… is not this network's ${this.opts.genesisId.slice(0, 16)}…`;
     }
     return undefined;
+  }
+
+  /** A remote's handshake (PeerManager.Handshake): of this network, so a member (or one that came back). */
+  answerHandshake(caller: PeerAddress, protocolVersion: number, genesisId: string, lastAcceptedHeight: number): PeerAddress {
+    const why = this.refusal(protocolVersion, genesisId);
+    if (why) throw new SnowchainError(ErrorCode.WRONG_NETWORK, `not of this network: ${why}`);
+    this.deps.table.upsert(caller, this.deps.now());
+    this.deps.onRemoteHeight(caller.nodeId, lastAcceptedHeight);
+    return { nodeId: this.opts.selfId, address: this.opts.selfAddress };
+  }
+
+  /** Peers a remote named (PeerManager.ExchangePeers): unknown ones become members only by answering a handshake. */
+  learnOf(peers: readonly PeerAddress[]): void {
+    for (const p of peers) {
+      if (this.deps.table.get(p.nodeId)?.address !== p.address) void this.handshake(p.address);
+    }
+  }
+
+  /** Live members to tell a remote about, never the remote itself. */
+  peersFor(callerId: string | undefined, max: number): PeerAddress[] {
+    return this.deps.table
+      .sampleLive(max + 1)
+      .filter((m) => m.nodeId !== callerId)
+      .slice(0, max);
+  }
+
+  /** A ping from a member: it is alive, at this height. Strangers' pings change nothing. */
+  pinged(nodeId: string, lastAcceptedHeight: number): void {
+    if (!this.deps.table.has(nodeId)) return;
+    this.deps.table.markOk(nodeId, this.deps.now());
+    this.deps.onRemoteHeight(nodeId, lastAcceptedHeight);
   }
 
   /** Dials an address, checks it is of this network, and makes it a member. */
@@ -128,7 +158,7 @@ export class Discovery {
         genesis_id: Buffer.from(this.opts.genesisId, "hex"),
         last_accepted_height: this.deps.lastAcceptedHeight(),
       });
-      const why = this.refusal(res.protocol_version, res.genesis_id);
+      const why = this.refusal(res.protocol_version, res.genesis_id.toString("hex"));
       if (why || !res.self) {
         this.deps.onHandshake("refused");
         this.deps.log.warn({ address, reason: why ?? "no peer info" }, "peer refused: not of this network");

@@ -1,21 +1,21 @@
 import * as grpc from "@grpc/grpc-js";
-import { CHANNEL_OPTIONS } from "../api/channel";
-import { v1 } from "../api/proto";
-import { statusName } from "../api/status";
+import { CHANNEL_OPTIONS } from "../wire/channel";
+import { v1 } from "../wire/proto";
+import { statusName } from "../wire/status";
 import type { Block } from "../chain/types";
-import type { Block__Output as WireBlockOut } from "../generated/snowchain/v1/Block";
-import type { FetchBlockResponse__Output } from "../generated/snowchain/v1/FetchBlockResponse";
-import type { FetchRangeResponse__Output } from "../generated/snowchain/v1/FetchRangeResponse";
-import type { HandshakeRequest } from "../generated/snowchain/v1/HandshakeRequest";
-import type { HandshakeResponse__Output } from "../generated/snowchain/v1/HandshakeResponse";
-import type { ExchangePeersRequest } from "../generated/snowchain/v1/ExchangePeersRequest";
-import type { ExchangePeersResponse__Output } from "../generated/snowchain/v1/ExchangePeersResponse";
-import type { MessageManagerClient } from "../generated/snowchain/v1/MessageManager";
-import type { PeerManagerClient } from "../generated/snowchain/v1/PeerManager";
-import type { PingResponse__Output } from "../generated/snowchain/v1/PingResponse";
-import type { QueryRequest } from "../generated/snowchain/v1/QueryRequest";
-import type { QueryResponse__Output } from "../generated/snowchain/v1/QueryResponse";
-import { blockToWire } from "../api/convert";
+import type { Block__Output as WireBlockOut } from "../wire/generated/snowchain/v1/Block";
+import type { FetchBlockResponse__Output } from "../wire/generated/snowchain/v1/FetchBlockResponse";
+import type { FetchRangeResponse__Output } from "../wire/generated/snowchain/v1/FetchRangeResponse";
+import type { HandshakeRequest } from "../wire/generated/snowchain/v1/HandshakeRequest";
+import type { HandshakeResponse__Output } from "../wire/generated/snowchain/v1/HandshakeResponse";
+import type { ExchangePeersRequest } from "../wire/generated/snowchain/v1/ExchangePeersRequest";
+import type { ExchangePeersResponse__Output } from "../wire/generated/snowchain/v1/ExchangePeersResponse";
+import type { MessageManagerClient } from "../wire/generated/snowchain/v1/MessageManager";
+import type { PeerManagerClient } from "../wire/generated/snowchain/v1/PeerManager";
+import type { PingResponse__Output } from "../wire/generated/snowchain/v1/PingResponse";
+import type { QueryRequest } from "../wire/generated/snowchain/v1/QueryRequest";
+import type { QueryResponse__Output } from "../wire/generated/snowchain/v1/QueryResponse";
+import { blockToWire } from "../wire/convert";
 
 /** Reports every call made: method (short rpc name), status name, seconds. */
 export type CallObserver = (method: string, code: string, seconds: number) => void;

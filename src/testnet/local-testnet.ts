@@ -3,8 +3,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { createClient } from "../cli/client";
 import { findPackageRoot } from "../package-info";
-import type { ClientClient } from "../generated/snowchain/v1/Client";
-import type { StatusResponse__Output } from "../generated/snowchain/v1/StatusResponse";
+import type { ClientClient } from "../wire/generated/snowchain/v1/Client";
+import type { StatusResponse__Output } from "../wire/generated/snowchain/v1/StatusResponse";
 import { TestnetError } from "./errors";
 import { waitFor } from "./wait";
 

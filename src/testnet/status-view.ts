@@ -1,4 +1,4 @@
-import type { StatusResponse__Output } from "../generated/snowchain/v1/StatusResponse";
+import type { StatusResponse__Output } from "../wire/generated/snowchain/v1/StatusResponse";
 
 /** What the testnet view knows of one peer at one moment. */
 export interface PeerView {

@@ -1,6 +1,6 @@
 import * as grpc from "@grpc/grpc-js";
-import { blockToWire } from "../../src/api/convert";
-import { v1 } from "../../src/api/proto";
+import { blockToWire } from "../../src/wire/convert";
+import { v1 } from "../../src/wire/proto";
 import { makeBlock } from "../../src/chain/hash";
 import type { Block } from "../../src/chain/types";
 import { Cluster, readChain } from "../utils/cluster";

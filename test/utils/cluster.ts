@@ -4,7 +4,7 @@ import * as path from "node:path";
 import pino from "pino";
 import { createClient, fetchChain, GrpcSnowchainApi, type SnowchainApi } from "../../src/cli/client";
 import { loadConfig } from "../../src/config";
-import type { AcceptedBlock__Output } from "../../src/generated/snowchain/v1/AcceptedBlock";
+import type { AcceptedBlock__Output } from "../../src/wire/generated/snowchain/v1/AcceptedBlock";
 import { SnowchainNode } from "../../src/node";
 import { freePort } from "./ports";
 

@@ -2,7 +2,7 @@ import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import { fetchChain, GrpcSnowchainApi, type SnowchainApi } from "../../src/cli/client";
-import type { AcceptedBlock__Output } from "../../src/generated/snowchain/v1/AcceptedBlock";
+import type { AcceptedBlock__Output } from "../../src/wire/generated/snowchain/v1/AcceptedBlock";
 import { LocalTestnet } from "../../src/testnet/local-testnet";
 
 /** A LocalTestnet of real peer processes in a temp dir on random ports, with client helpers. */

@@ -5,7 +5,7 @@ import type { CliContext } from "../context";
 import { CommandError } from "../errors";
 import { MIN_ENTRY_SIZE, loadEntryData, newRunId } from "../load/data";
 import { LoadRunner, reasonOf, type LoadStats } from "../load/runner";
-import { MAX_BLOCK_BYTES_LIMIT } from "../../config";
+import { MAX_BLOCK_BYTES_LIMIT } from "../../wire/channel";
 import { PeerTargets } from "../load/targets";
 import { argParser, formatAddress, parseInteger, parsePositive } from "../options";
 

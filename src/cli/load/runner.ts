@@ -1,4 +1,5 @@
-import { isServiceError, statusName } from "../errors";
+import { statusName } from "../../wire/status";
+import { isServiceError } from "../errors";
 import { RatePacer } from "./pacer";
 import type { Timers } from "./timers";
 

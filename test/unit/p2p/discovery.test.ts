@@ -4,7 +4,8 @@ import * as path from "node:path";
 import pino from "pino";
 import { genesisBlock } from "../../../src/chain/genesis";
 import type { HostPort } from "../../../src/config";
-import { Discovery, MAX_HANDSHAKES_IN_FLIGHT, PROTOCOL_VERSION } from "../../../src/p2p/discovery";
+import { Discovery, MAX_HANDSHAKES_IN_FLIGHT } from "../../../src/p2p/discovery";
+import { PROTOCOL_VERSION } from "../../../src/wire/peer-info";
 import { MemberTable } from "../../../src/p2p/membership";
 import { PeerPool } from "../../../src/p2p/peer-network";
 import { FakePeerManager } from "../../utils/p2p/fake-peer-manager";
@@ -157,12 +158,12 @@ describe("Discovery", () => {
 
   it("tells why a remote is not of this network", () => {
     const h = harness("local", "127.0.0.1:1", [], async () => []);
-    expect(h.discovery.refusal(PROTOCOL_VERSION, Buffer.from(GENESIS, "hex"))).toBeUndefined();
-    expect(h.discovery.refusal(PROTOCOL_VERSION + 1, Buffer.from(GENESIS, "hex"))).toBe(
+    expect(h.discovery.refusal(PROTOCOL_VERSION, GENESIS)).toBeUndefined();
+    expect(h.discovery.refusal(PROTOCOL_VERSION + 1, GENESIS)).toBe(
       `protocol version ${PROTOCOL_VERSION + 1}, this peer speaks ${PROTOCOL_VERSION}`,
     );
-    expect(h.discovery.refusal(PROTOCOL_VERSION, Buffer.from(FOREIGN_GENESIS, "hex"))).toMatch(/^genesis [0-9a-f]{16}… is not this network's [0-9a-f]{16}…$/);
-    expect(h.discovery.refusal(PROTOCOL_VERSION, Buffer.alloc(5))).toMatch(/^genesis 0000000000… is not this network's/);
+    expect(h.discovery.refusal(PROTOCOL_VERSION, FOREIGN_GENESIS)).toMatch(/^genesis [0-9a-f]{16}… is not this network's [0-9a-f]{16}…$/);
+    expect(h.discovery.refusal(PROTOCOL_VERSION, Buffer.alloc(5).toString("hex"))).toMatch(/^genesis 0000000000… is not this network's/);
   });
 
   it("makes a network of one after a few rounds when the seed resolves only to itself", async () => {

@@ -1,11 +1,11 @@
 import * as grpc from "@grpc/grpc-js";
 import { createHash } from "node:crypto";
 import type { SnowchainApi } from "../../../src/cli/client";
-import type { AcceptedBlock__Output } from "../../../src/generated/snowchain/v1/AcceptedBlock";
-import type { GetChainResponse__Output } from "../../../src/generated/snowchain/v1/GetChainResponse";
-import type { GetEntryResponse__Output } from "../../../src/generated/snowchain/v1/GetEntryResponse";
-import type { StatusResponse__Output } from "../../../src/generated/snowchain/v1/StatusResponse";
-import type { SubmitResponse__Output } from "../../../src/generated/snowchain/v1/SubmitResponse";
+import type { AcceptedBlock__Output } from "../../../src/wire/generated/snowchain/v1/AcceptedBlock";
+import type { GetChainResponse__Output } from "../../../src/wire/generated/snowchain/v1/GetChainResponse";
+import type { GetEntryResponse__Output } from "../../../src/wire/generated/snowchain/v1/GetEntryResponse";
+import type { StatusResponse__Output } from "../../../src/wire/generated/snowchain/v1/StatusResponse";
+import type { SubmitResponse__Output } from "../../../src/wire/generated/snowchain/v1/SubmitResponse";
 
 export function sha256(data: Buffer | string): Buffer {
   return createHash("sha256").update(data).digest();

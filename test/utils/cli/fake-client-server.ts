@@ -1,7 +1,7 @@
 import * as grpc from "@grpc/grpc-js";
-import { v1 } from "../../../src/api/proto";
-import type { AcceptedBlock__Output } from "../../../src/generated/snowchain/v1/AcceptedBlock";
-import type { ClientHandlers } from "../../../src/generated/snowchain/v1/Client";
+import { v1 } from "../../../src/wire/proto";
+import type { AcceptedBlock__Output } from "../../../src/wire/generated/snowchain/v1/AcceptedBlock";
+import type { ClientHandlers } from "../../../src/wire/generated/snowchain/v1/Client";
 import { makeChain, makeStatus, sha256 } from "./fake-api";
 
 /**

@@ -1,8 +1,8 @@
 import * as grpc from "@grpc/grpc-js";
-import { v1 } from "../../../src/api/proto";
-import type { ClientClient } from "../../../src/generated/snowchain/v1/Client";
-import type { MessageManagerClient } from "../../../src/generated/snowchain/v1/MessageManager";
-import type { PeerManagerClient } from "../../../src/generated/snowchain/v1/PeerManager";
+import { v1 } from "../../../src/wire/proto";
+import type { ClientClient } from "../../../src/wire/generated/snowchain/v1/Client";
+import type { MessageManagerClient } from "../../../src/wire/generated/snowchain/v1/MessageManager";
+import type { PeerManagerClient } from "../../../src/wire/generated/snowchain/v1/PeerManager";
 
 /** The generated stubs of all three snowchain.v1 services at one address, for raw (hostile) calls. */
 export interface RawClients {

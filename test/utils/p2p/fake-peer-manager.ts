@@ -1,10 +1,10 @@
 import * as grpc from "@grpc/grpc-js";
-import { v1 } from "../../../src/api/proto";
-import type { HandshakeRequest__Output } from "../../../src/generated/snowchain/v1/HandshakeRequest";
-import type { HandshakeResponse } from "../../../src/generated/snowchain/v1/HandshakeResponse";
-import type { PeerInfo } from "../../../src/generated/snowchain/v1/PeerInfo";
-import type { PeerManagerHandlers } from "../../../src/generated/snowchain/v1/PeerManager";
-import { PROTOCOL_VERSION } from "../../../src/p2p/discovery";
+import { v1 } from "../../../src/wire/proto";
+import type { HandshakeRequest__Output } from "../../../src/wire/generated/snowchain/v1/HandshakeRequest";
+import type { HandshakeResponse } from "../../../src/wire/generated/snowchain/v1/HandshakeResponse";
+import type { PeerInfo } from "../../../src/wire/generated/snowchain/v1/PeerInfo";
+import type { PeerManagerHandlers } from "../../../src/wire/generated/snowchain/v1/PeerManager";
+import { PROTOCOL_VERSION } from "../../../src/wire/peer-info";
 
 export interface FakePeerOptions {
   /** The node id it answers handshakes with. */

@@ -2,8 +2,8 @@ import { idToBytes, parseId } from "../chain/codec";
 import { makeBlock } from "../chain/hash";
 import type { Block } from "../chain/types";
 import { ErrorCode, SnowchainError } from "../errors";
-import type { AcceptedBlock } from "../generated/snowchain/v1/AcceptedBlock";
-import type { Block as WireBlock, Block__Output as WireBlockOut } from "../generated/snowchain/v1/Block";
+import type { AcceptedBlock } from "./generated/snowchain/v1/AcceptedBlock";
+import type { Block as WireBlock, Block__Output as WireBlockOut } from "./generated/snowchain/v1/Block";
 
 /** Wire ⇄ domain for blocks. The id is never taken from the wire: it is recomputed. */
 export function blockToWire(block: Block): WireBlock {

@@ -2,9 +2,9 @@ import * as path from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { findPackageRoot } from "../package-info";
-import type { ProtoGrpcType as ClientProto } from "../generated/client";
-import type { ProtoGrpcType as MessageProto } from "../generated/message";
-import type { ProtoGrpcType as PeerProto } from "../generated/peer";
+import type { ProtoGrpcType as ClientProto } from "./generated/client";
+import type { ProtoGrpcType as MessageProto } from "./generated/message";
+import type { ProtoGrpcType as PeerProto } from "./generated/peer";
 
 /** proto/ at the package root, whether this runs from src/ or dist/src/. */
 export const PROTO_DIR = path.join(findPackageRoot(__dirname), "proto");

@@ -21,7 +21,7 @@ export function toServiceError(err: unknown): Partial<ServiceError> & { code: st
   return { code: status.INTERNAL, details: "internal error" };
 }
 
-/** The status name for metrics and logs ("OK", "DEADLINE_EXCEEDED"). */
+/** The status name of a gRPC code for metrics, logs and the CLI: 14 → "UNAVAILABLE". */
 export function statusName(code: number): string {
-  return status[code] ?? String(code);
+  return status[code] ?? `STATUS_${code}`;
 }

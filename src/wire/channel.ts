@@ -6,6 +6,9 @@ import type { ChannelOptions } from "@grpc/grpc-js";
  */
 export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
+/** Largest MAX_BLOCK_BYTES (and so MAX_ENTRY_BYTES): a query carries a few blocks in one message. */
+export const MAX_BLOCK_BYTES_LIMIT = 3 * 1024 * 1024;
+
 export const CHANNEL_OPTIONS: ChannelOptions = {
   "grpc.max_receive_message_length": MAX_MESSAGE_BYTES,
   "grpc.max_send_message_length": MAX_MESSAGE_BYTES,
@@ -16,4 +19,14 @@ export const CHANNEL_OPTIONS: ChannelOptions = {
   // Reconnect quickly after a peer comes back: the default backoff grows to two minutes.
   "grpc.initial_reconnect_backoff_ms": 200,
   "grpc.max_reconnect_backoff_ms": 2_000,
+};
+
+/**
+ * Channel options for short-lived tools and test harnesses (the CLI, the lab, benchmarks): a peer
+ * that was just (re)started is dialled again within a second instead of after grpc-js's default
+ * backoff of up to two minutes.
+ */
+export const TOOL_CHANNEL_OPTIONS: ChannelOptions = {
+  "grpc.initial_reconnect_backoff_ms": 100,
+  "grpc.max_reconnect_backoff_ms": 1000,
 };
