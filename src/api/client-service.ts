@@ -1,5 +1,4 @@
 import * as grpc from "@grpc/grpc-js";
-import type { Blockchain } from "../blockchain";
 import { parseId } from "../chain/codec";
 import type { Block, EntryId } from "../chain/types";
 import { ErrorCode, SnowchainError } from "../errors";
@@ -17,14 +16,25 @@ import type { SubmitRequest__Output } from "../wire/generated/snowchain/v1/Submi
 import type { SubmitResponse } from "../wire/generated/snowchain/v1/SubmitResponse";
 import type { WatchBlocksRequest__Output } from "../wire/generated/snowchain/v1/WatchBlocksRequest";
 import { acceptedToWire } from "../wire/convert";
+import type { Ledger } from "../ledger/ledger";
 import { observeServed, unary, type HandlerContext } from "./handler";
 import { toServiceError } from "../wire/status";
 
+/** What Status tells of this peer beyond its chain. */
+export interface PeerStatus {
+  readonly nodeId: string;
+  readonly address: string;
+  readonly version: string;
+  knownPeers(): number;
+  livePeers(): number;
+  syncing(): boolean;
+}
+
 export interface ClientServiceDeps extends HandlerContext {
-  readonly blockchain: Blockchain;
+  readonly ledger: Ledger;
   /** Called after an entry entered the mempool: the node proposes (batched). */
   readonly onSubmitted: () => void;
-  readonly status: () => StatusResponse;
+  readonly peer: PeerStatus;
   /** Most blocks in one GetChain page. */
   readonly pageSize: number;
 }
@@ -35,13 +45,13 @@ const MAX_WAIT_MS = 10 * 60_000;
 const MAX_WATCH_BACKLOG = 10_000;
 
 /** Resolves with the accepted height of `id` once its block is durable, or rejects on cancel. */
-function acceptance(blockchain: Blockchain, id: EntryId, call: { on(event: "cancelled", listener: () => void): unknown }): Promise<{ height: number }> {
+function acceptance(ledger: Ledger, id: EntryId, call: { on(event: "cancelled", listener: () => void): unknown }): Promise<{ height: number }> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       cancel();
       reject(new SnowchainError(ErrorCode.UNAVAILABLE, `entry ${id} not accepted within ${MAX_WAIT_MS / 1000} s; it stays pending`));
     }, MAX_WAIT_MS);
-    const cancel = blockchain.whenAccepted(id, (height) => {
+    const cancel = ledger.whenAccepted(id, (height) => {
       clearTimeout(timer);
       resolve({ height });
     });
@@ -54,22 +64,22 @@ function acceptance(blockchain: Blockchain, id: EntryId, call: { on(event: "canc
 }
 
 export function clientService(deps: ClientServiceDeps): ClientHandlers {
-  const { blockchain } = deps;
+  const { ledger } = deps;
   return {
     Submit: unary<SubmitRequest__Output, SubmitResponse>(deps, "Submit", async (req, call) => {
-      const state = await blockchain.submit(req.data);
+      const state = await ledger.submit(req.data);
       if (state.state === "unknown") throw new SnowchainError(ErrorCode.UNAVAILABLE, "entry was not stored");
       const id = Buffer.from(state.entry.id, "hex");
       if (state.state === "pending") deps.onSubmitted();
       if (state.state === "accepted") return { id, accepted: true, height: state.height };
       if (!req.wait_for_acceptance) return { id, accepted: false, height: 0 };
-      const { height } = await acceptance(blockchain, state.entry.id, call);
+      const { height } = await acceptance(ledger, state.entry.id, call);
       return { id, accepted: true, height };
     }),
 
     GetEntry: unary<GetEntryRequest__Output, GetEntryResponse>(deps, "GetEntry", (req) => {
       const id = parseId(req.id, "id");
-      const s = blockchain.entryState(id);
+      const s = ledger.entryState(id);
       if (s.state === "unknown") throw new SnowchainError(ErrorCode.NOT_FOUND, `entry ${id} is not known here`);
       const entry = { id: Buffer.from(s.entry.id, "hex"), data: s.entry.data };
       return s.state === "accepted"
@@ -81,10 +91,10 @@ export function clientService(deps: ClientServiceDeps): ClientHandlers {
       let block: Block | undefined;
       if (req.by === "id") {
         const id = parseId(req.id ?? Buffer.alloc(0), "id");
-        block = blockchain.blockById(id);
-        if (block && blockchain.acceptedAt(block.height)?.id !== id) block = undefined; // processing: not for readers
+        block = ledger.blockById(id);
+        if (block && ledger.acceptedAt(block.height)?.id !== id) block = undefined; // processing: not for readers
       } else if (req.by === "height") {
-        block = blockchain.acceptedRange(req.height ?? 0, req.height ?? 0)[0];
+        block = ledger.acceptedRange(req.height ?? 0, req.height ?? 0)[0];
       } else {
         throw new SnowchainError(ErrorCode.INVALID_ARGUMENT, "give an id or a height");
       }
@@ -93,20 +103,20 @@ export function clientService(deps: ClientServiceDeps): ClientHandlers {
     }),
 
     GetChain: unary<GetChainRequest__Output, GetChainResponse>(deps, "GetChain", (req) => {
-      const last = blockchain.durableHeight;
+      const last = ledger.durableHeight;
       const to = req.to_height === 0 ? last : req.to_height;
       if (req.to_height !== 0 && to < req.from_height) {
         throw new SnowchainError(ErrorCode.INVALID_ARGUMENT, `to_height ${to} is below from_height ${req.from_height}`);
       }
-      const blocks = blockchain.acceptedRange(req.from_height, Math.min(to, req.from_height + deps.pageSize - 1));
+      const blocks = ledger.acceptedRange(req.from_height, Math.min(to, req.from_height + deps.pageSize - 1));
       return { blocks: blocks.map(acceptedToWire), last_accepted_height: last };
     }),
 
-    Status: unary<StatusRequest__Output, StatusResponse>(deps, "Status", () => deps.status()),
+    Status: unary<StatusRequest__Output, StatusResponse>(deps, "Status", () => statusOf(ledger, deps.peer)),
 
     WatchBlocks: (call: grpc.ServerWritableStream<WatchBlocksRequest__Output, AcceptedBlock>) => {
       const startedNs = process.hrtime.bigint();
-      let next = call.request.has_from_height ? Math.max(0, call.request.from_height) : blockchain.durableHeight + 1;
+      let next = call.request.has_from_height ? Math.max(0, call.request.from_height) : ledger.durableHeight + 1;
       let ended = false;
       let draining = false;
       /** Blocks accepted while the watcher was not reading. */
@@ -126,9 +136,9 @@ export function clientService(deps: ClientServiceDeps): ClientHandlers {
         if (ended || draining) return;
         try {
           for (;;) {
-            const until = blockchain.durableHeight;
+            const until = ledger.durableHeight;
             if (next > until) return;
-            const page = blockchain.acceptedRange(next, Math.min(until, next + deps.pageSize - 1));
+            const page = ledger.acceptedRange(next, Math.min(until, next + deps.pageSize - 1));
             if (page.length === 0) return;
             let open = true;
             for (const b of page) open = call.write(acceptedToWire(b)) && open;
@@ -148,7 +158,7 @@ export function clientService(deps: ClientServiceDeps): ClientHandlers {
           end(e.code, e.details);
         }
       };
-      const unsubscribe = blockchain.onAccepted((blocks) => {
+      const unsubscribe = ledger.onAccepted((blocks) => {
         if (draining) missedWhileDraining += blocks.length;
         if (missedWhileDraining > MAX_WATCH_BACKLOG) {
           end(grpc.status.RESOURCE_EXHAUSTED, `watcher more than ${MAX_WATCH_BACKLOG} blocks behind`);
@@ -159,5 +169,26 @@ export function clientService(deps: ClientServiceDeps): ClientHandlers {
       call.on("cancelled", () => end(grpc.status.CANCELLED));
       pump();
     },
+  };
+}
+
+/** The Status answer: this peer's chain, membership and sync state. */
+export function statusOf(ledger: Ledger, peer: PeerStatus): StatusResponse {
+  const c = ledger.consensus;
+  const chain = c.preferredChain();
+  const height = ledger.durableHeight;
+  return {
+    node_id: peer.nodeId,
+    address: peer.address,
+    version: peer.version,
+    height,
+    last_accepted_id: Buffer.from(ledger.acceptedAt(height)!.id, "hex"),
+    known_peers: peer.knownPeers(),
+    live_peers: peer.livePeers(),
+    mempool_size: ledger.mempoolSize,
+    processing_blocks: c.processingCount(),
+    syncing: peer.syncing(),
+    preferred_height: chain.length > 0 ? chain[chain.length - 1]!.height : c.lastAcceptedHeight,
+    genesis_id: Buffer.from(ledger.genesis().id, "hex"),
   };
 }

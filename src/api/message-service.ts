@@ -1,5 +1,5 @@
 import * as grpc from "@grpc/grpc-js";
-import { MAX_QUERY_HEIGHTS, type Blockchain } from "../blockchain";
+import type { Behaviour } from "../behaviour/behaviour";
 import { parseId } from "../chain/codec";
 import type { Block } from "../chain/types";
 import { ErrorCode, SnowchainError } from "../errors";
@@ -13,13 +13,17 @@ import type { GossipResponse } from "../wire/generated/snowchain/v1/GossipRespon
 import type { MessageManagerHandlers } from "../wire/generated/snowchain/v1/MessageManager";
 import type { QueryRequest__Output } from "../wire/generated/snowchain/v1/QueryRequest";
 import type { QueryResponse } from "../wire/generated/snowchain/v1/QueryResponse";
+import type { Ledger } from "../ledger/ledger";
 import { MAX_MESSAGE_BYTES } from "../wire/channel";
+import { MAX_QUERY_HEIGHTS } from "../wire/limits";
 import { blockFromWire, blockToWire, optionalIdToBytes } from "../wire/convert";
 import { observeServed, unary, type HandlerContext } from "./handler";
 import { statusName, toServiceError } from "../wire/status";
 
 export interface MessageServiceDeps extends HandlerContext {
-  readonly blockchain: Blockchain;
+  readonly ledger: Pick<Ledger, "lastAcceptedHeight" | "durableHeight" | "blockById">;
+  /** How this peer answers queries and serves syncs. */
+  readonly behaviour: Behaviour;
   /**
    * Blocks learned from a peer: the node validates, adds, polls, fetches missing parents.
    * Returns the reasons blocks were refused.
@@ -46,29 +50,38 @@ function checkQuery(req: QueryRequest__Output): void {
 }
 
 export function messageService(deps: MessageServiceDeps): MessageManagerHandlers {
-  const { blockchain } = deps;
+  const { ledger, behaviour } = deps;
 
   /** Blocks from the wire worth learning: those at or below the accepted height are not even hashed. */
   function fresh(wire: readonly WireBlockOut[]): Block[] {
-    const floor = blockchain.lastAcceptedHeight;
+    const floor = ledger.lastAcceptedHeight;
     return wire.filter((b) => b.height > floor).map((b) => blockFromWire(b, deps.maxBlockEntries));
   }
 
-  function answer(req: QueryRequest__Output): QueryResponse {
+  /** Learns the query's blocks, then answers as the behaviour says; undefined: no answer at all. */
+  function answer(req: QueryRequest__Output): QueryResponse | undefined {
     checkQuery(req);
     const blocks = fresh(req.blocks);
     if (blocks.length > 0) deps.receive(blocks, req.node_id || undefined);
     if (req.node_id) deps.onRemoteHeight(req.node_id, req.from_height - 1);
+    const ids = behaviour.answer(req.from_height, req.to_height);
+    if (ids === undefined) return undefined;
     return {
       request_id: req.request_id,
       from_height: req.from_height,
-      preferred_ids: blockchain.answer(req.from_height, req.to_height).map(optionalIdToBytes),
-      last_accepted_height: blockchain.lastAcceptedHeight,
+      preferred_ids: ids.map(optionalIdToBytes),
+      last_accepted_height: ledger.lastAcceptedHeight,
     };
   }
 
+  /** An answer without opinions: every height a dropped vote for the asker. */
+  function noOpinion(req: QueryRequest__Output): QueryResponse {
+    return { request_id: req.request_id, from_height: req.from_height, preferred_ids: [], last_accepted_height: ledger.lastAcceptedHeight };
+  }
+
   return {
-    Query: unary<QueryRequest__Output, QueryResponse>(deps, "Query", (req) => answer(req)),
+    // A behaviour that gives no answer leaves a unary caller without opinions (its votes are dropped all the same).
+    Query: unary<QueryRequest__Output, QueryResponse>(deps, "Query", (req) => answer(req) ?? noOpinion(req)),
 
     QueryStream: (call: grpc.ServerDuplexStream<QueryRequest__Output, QueryResponse>) => {
       call.on("data", (req: QueryRequest__Output) => {
@@ -80,14 +93,15 @@ export function messageService(deps: MessageServiceDeps): MessageManagerHandlers
           return;
         }
         try {
-          call.write(answer(req));
+          const res = answer(req);
+          if (res !== undefined) call.write(res);
           observeServed(deps, "QueryStream", grpc.status.OK, startedNs);
         } catch (err) {
           // A bad query gets an answer without opinions (dropped votes), the stream stays up.
           const e = toServiceError(err);
           observeServed(deps, "QueryStream", e.code, startedNs);
           deps.log.warn({ method: "QueryStream", caller: call.getPeer(), code: statusName(e.code), reason: e.details }, "query refused");
-          call.write({ request_id: req.request_id, from_height: req.from_height, preferred_ids: [], last_accepted_height: blockchain.lastAcceptedHeight });
+          call.write(noOpinion(req));
         }
       });
       call.on("end", () => call.end());
@@ -105,7 +119,7 @@ export function messageService(deps: MessageServiceDeps): MessageManagerHandlers
 
     FetchBlock: unary<FetchBlockRequest__Output, FetchBlockResponse>(deps, "FetchBlock", (req) => {
       const id = parseId(req.id, "id");
-      const block = blockchain.blockById(id);
+      const block = ledger.blockById(id);
       if (!block) throw new SnowchainError(ErrorCode.NOT_FOUND, `block ${id} is not known here`);
       return { block: blockToWire(block) };
     }),
@@ -114,7 +128,7 @@ export function messageService(deps: MessageServiceDeps): MessageManagerHandlers
       if (req.from_height < 1 || req.to_height < req.from_height) {
         throw new SnowchainError(ErrorCode.INVALID_ARGUMENT, `heights ${req.from_height}..${req.to_height} are not a range above genesis`);
       }
-      const blocks = blockchain.acceptedRange(req.from_height, Math.min(req.to_height, req.from_height + deps.rangeLimit - 1));
+      const blocks = behaviour.serveRange(req.from_height, Math.min(req.to_height, req.from_height + deps.rangeLimit - 1));
       const page = [];
       let bytes = 0;
       for (const b of blocks) {
@@ -122,7 +136,7 @@ export function messageService(deps: MessageServiceDeps): MessageManagerHandlers
         if (page.length > 0 && bytes > RANGE_BYTES) break;
         page.push(blockToWire(b));
       }
-      return { blocks: page, last_accepted_height: blockchain.durableHeight };
+      return { blocks: page, last_accepted_height: ledger.durableHeight };
     }),
   };
 }

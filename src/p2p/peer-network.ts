@@ -1,7 +1,9 @@
+import type { Block, BlockId } from "../chain/types";
 import type { Network } from "../consensus/ports";
 import type { NodeId, Query, QueryReply } from "../consensus/types";
 import { ErrorCode, SnowchainError } from "../errors";
-import type { MemberTable } from "./membership";
+import { blockFromWire } from "../wire/convert";
+import type { MemberInfo, MemberTable } from "./membership";
 import { PeerClient, type CallObserver, type PeerClientOptions } from "./peer-client";
 
 /** One PeerClient per remote address, made on first use. */
@@ -33,6 +35,11 @@ export class PeerPool {
   }
 }
 
+export interface PeerNetworkOptions {
+  /** Most entries a block from the wire may have (bounds the hashing a remote can cause). */
+  readonly maxBlockEntries: number;
+}
+
 export interface PeerNetworkDeps {
   readonly table: MemberTable;
   readonly pool: PeerPool;
@@ -43,14 +50,19 @@ export interface PeerNetworkDeps {
 
 const ID_BYTES = 32;
 
-/** The consensus Network port over gRPC: a query is a message on the member's stream. */
+/**
+ * The members as the rest of the peer reaches them, by node id, over gRPC: the consensus
+ * Network port (a query is a message on the member's stream), the sync's SyncPeers, block
+ * fetches and gossip. Wire messages become domain values here.
+ */
 export class PeerNetwork implements Network {
-  constructor(private readonly deps: PeerNetworkDeps) {}
+  constructor(
+    private readonly opts: PeerNetworkOptions,
+    private readonly deps: PeerNetworkDeps,
+  ) {}
 
   async query(to: NodeId, query: Query): Promise<QueryReply> {
-    const member = this.deps.table.get(to);
-    if (!member) throw new SnowchainError(ErrorCode.NOT_FOUND, `member ${to} is not known`);
-    const client = this.deps.pool.client(member.address);
+    const client = this.clientOf(to);
     let res;
     try {
       res = await client.query(query.fromHeight, query.block.height, [...query.ancestors, query.block]);
@@ -66,5 +78,38 @@ export class PeerNetwork implements Network {
       preferredIds: res.preferred_ids.map((b) => (b.length === ID_BYTES ? b.toString("hex") : undefined)),
       lastAcceptedHeight: res.last_accepted_height,
     };
+  }
+
+  sampleLive(n: number): NodeId[] {
+    return this.deps.table.sampleLive(n).map((m) => m.nodeId);
+  }
+
+  async height(member: NodeId): Promise<number> {
+    return (await this.clientOf(member).ping()).last_accepted_height;
+  }
+
+  async fetchRange(member: NodeId, fromHeight: number, toHeight: number, timeoutMs: number): Promise<Block[]> {
+    const res = await this.clientOf(member).fetchRange(fromHeight, toHeight, timeoutMs);
+    return res.blocks.map((b) => blockFromWire(b, this.opts.maxBlockEntries));
+  }
+
+  /** A block by id from a member; undefined when it does not have it. */
+  async fetchBlock(member: NodeId, id: BlockId): Promise<Block | undefined> {
+    const wire = await this.clientOf(member).fetchBlock(id);
+    return wire ? blockFromWire(wire, this.opts.maxBlockEntries) : undefined;
+  }
+
+  /** Sends a new block to a neighbour; a failure only means that neighbour did not hear of it. */
+  gossip(to: Pick<MemberInfo, "address">, block: Block): void {
+    this.deps.pool
+      .client(to.address)
+      .gossip([block])
+      .catch(() => {});
+  }
+
+  private clientOf(nodeId: NodeId): PeerClient {
+    const member = this.deps.table.get(nodeId);
+    if (!member) throw new SnowchainError(ErrorCode.NOT_FOUND, `member ${nodeId} is not known`);
+    return this.deps.pool.client(member.address);
   }
 }

@@ -1,12 +1,20 @@
 import type { Logger } from "pino";
-import { blockFromWire } from "./wire/convert";
-import type { Blockchain } from "./blockchain";
-import type { Block } from "./chain/types";
-import type { Metrics } from "./metrics/metrics";
-import type { MemberInfo, MemberTable } from "./p2p/membership";
-import type { PeerPool } from "./p2p/peer-network";
+import type { Block } from "../chain/types";
+import type { NodeId } from "../consensus/types";
+import type { Metrics } from "../metrics/metrics";
+import type { Ledger } from "./ledger";
 
 const RETRY_MS = 1000;
+
+/** How a sync reaches other members (p2p's PeerNetwork implements it). */
+export interface SyncPeers {
+  /** Up to `n` live members, at random. */
+  sampleLive(n: number): readonly NodeId[];
+  /** A member's last accepted height. */
+  height(member: NodeId): Promise<number>;
+  /** A member's accepted blocks in [from, to] (it may return fewer), shape-checked and with their ids derived. */
+  fetchRange(member: NodeId, fromHeight: number, toHeight: number, timeoutMs: number): Promise<Block[]>;
+}
 
 export interface SyncOptions {
   /** Most blocks asked for in one fetch. */
@@ -15,14 +23,12 @@ export interface SyncOptions {
   readonly lag: number;
   /** How many peers are asked for their height. @default 3 */
   readonly fanout?: number;
-  readonly maxBlockEntries: number;
   readonly timeoutMs: number;
 }
 
 export interface SyncDeps {
-  readonly blockchain: Blockchain;
-  readonly table: MemberTable;
-  readonly pool: PeerPool;
+  readonly ledger: Ledger;
+  readonly peers: SyncPeers;
   readonly log: Logger;
   readonly metrics?: Metrics;
   /** The consensus was replaced: polls restart on the new one. */
@@ -58,20 +64,20 @@ export class Sync {
   /** Every answer, ping and handshake reports a peer's height; a big enough gap starts a sync. */
   observe(height: number): void {
     if (height > this.bestSeen) this.bestSeen = height;
-    const chain = this.deps.blockchain;
+    const { ledger } = this.deps;
     // Far behind, or behind with nothing undecided here (an idle network sends no queries that
     // would carry the missing blocks): fetch them.
-    const behind = height - chain.lastAcceptedHeight;
-    if (behind > this.opts.lag || (behind > 0 && chain.consensus.processingCount() === 0)) this.start();
+    const behind = height - ledger.lastAcceptedHeight;
+    if (behind > this.opts.lag || (behind > 0 && ledger.consensus.processingCount() === 0)) this.start();
   }
 
   start(): void {
     if (this.running || this.stopped || Date.now() < this.notBefore) return;
     this.deps.metrics?.sync.active.set(1);
-    const from = this.deps.blockchain.lastAcceptedHeight;
+    const from = this.deps.ledger.lastAcceptedHeight;
     this.running = this.run()
       .then(() => {
-        if (this.deps.blockchain.lastAcceptedHeight === from) this.notBefore = Date.now() + RETRY_MS;
+        if (this.deps.ledger.lastAcceptedHeight === from) this.notBefore = Date.now() + RETRY_MS;
       })
       .catch((err: unknown) => {
         this.notBefore = Date.now() + RETRY_MS;
@@ -89,66 +95,64 @@ export class Sync {
   }
 
   private async run(): Promise<void> {
-    const chain = this.deps.blockchain;
-    const startHeight = chain.lastAcceptedHeight;
+    const { ledger } = this.deps;
+    const startHeight = ledger.lastAcceptedHeight;
     this.deps.log.info({ from: startHeight, seen: this.bestSeen }, "sync started");
     for (let rounds = 0; !this.stopped; rounds++) {
       const sources = await this.tallest();
       const target = sources[0]?.height ?? 0;
-      const ours = chain.lastAcceptedHeight;
+      const ours = ledger.lastAcceptedHeight;
       if (target <= ours) break;
       let progressed = false;
       for (const { member } of sources.filter((s) => s.height > ours)) {
         const blocks = await this.fetch(member, ours + 1, Math.min(target, ours + this.opts.batch));
         if (blocks.length === 0) continue;
-        const before = chain.consensus;
+        const before = ledger.consensus;
         try {
-          await chain.adoptAccepted(blocks);
+          await ledger.adoptAccepted(blocks);
         } catch (err) {
           const first = blocks.find((b) => b.height === ours + 1);
-          if (first && first.parentId !== chain.acceptedAt(ours)?.id) {
+          if (first && first.parentId !== ledger.acceptedAt(ours)?.id) {
             // Both sides accepted a block at `ours`, and not the same one: nothing can undo that.
             this.deps.metrics?.sync.conflicts.inc();
-            this.deps.log.error({ peer: member.nodeId, height: ours, ours: chain.acceptedAt(ours)?.id, theirs: first.parentId }, "fork: this peer and another accepted different blocks");
+            this.deps.log.error({ peer: member, height: ours, ours: ledger.acceptedAt(ours)?.id, theirs: first.parentId }, "fork: this peer and another accepted different blocks");
           } else {
-            this.deps.log.warn({ peer: member.nodeId, err }, "fetched blocks failed verification");
+            this.deps.log.warn({ peer: member, err }, "fetched blocks failed verification");
           }
           continue;
         } finally {
           // Even a failed adoption may have restarted the consensus (see adoptAccepted).
-          if (chain.consensus !== before) this.deps.onAdopted();
+          if (ledger.consensus !== before) this.deps.onAdopted();
         }
         this.deps.metrics?.sync.blocksFetched.inc(blocks.length);
-        progressed = chain.lastAcceptedHeight > ours;
+        progressed = ledger.lastAcceptedHeight > ours;
         if (progressed) break;
       }
       if (!progressed) break;
     }
-    this.deps.log.info({ from: startHeight, to: chain.lastAcceptedHeight }, "sync finished");
+    this.deps.log.info({ from: startHeight, to: ledger.lastAcceptedHeight }, "sync finished");
   }
 
   /** Asks a few live members for their height; tallest first. */
-  private async tallest(): Promise<{ member: MemberInfo; height: number }[]> {
-    const asked = this.deps.table.sampleLive(this.opts.fanout ?? 3);
+  private async tallest(): Promise<{ member: NodeId; height: number }[]> {
+    const asked = this.deps.peers.sampleLive(this.opts.fanout ?? 3);
     const answers = await Promise.all(
       asked.map(async (member) => {
         try {
-          const res = await this.deps.pool.client(member.address).ping();
-          return { member, height: res.last_accepted_height };
+          return { member, height: await this.deps.peers.height(member) };
         } catch {
           return undefined;
         }
       }),
     );
-    return answers.filter((a): a is { member: MemberInfo; height: number } => a !== undefined).sort((a, b) => b.height - a.height);
+    return answers.filter((a): a is { member: NodeId; height: number } => a !== undefined).sort((a, b) => b.height - a.height);
   }
 
-  private async fetch(member: MemberInfo, from: number, to: number): Promise<Block[]> {
+  private async fetch(member: NodeId, from: number, to: number): Promise<Block[]> {
     try {
-      const res = await this.deps.pool.client(member.address).fetchRange(from, to, this.opts.timeoutMs);
-      return res.blocks.map((b) => blockFromWire(b, this.opts.maxBlockEntries));
+      return await this.deps.peers.fetchRange(member, from, to, this.opts.timeoutMs);
     } catch (err) {
-      this.deps.log.debug({ peer: member.nodeId, err: (err as Error).message }, "fetch failed");
+      this.deps.log.debug({ peer: member, err: (err as Error).message }, "fetch failed");
       return [];
     }
   }

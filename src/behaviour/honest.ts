@@ -1,0 +1,35 @@
+import { makeBlock } from "../chain/hash";
+import type { Block, BlockId } from "../chain/types";
+import { truthfulAnswer } from "./answer";
+import type { Behaviour, Gossip, GossipTarget, LedgerView, ProposalDraft } from "./behaviour";
+
+/** The protocol as written: truthful answers, one block per draft to every neighbour, the real chain. */
+export class HonestBehaviour implements Behaviour {
+  readonly name = "honest";
+
+  constructor(private readonly view: LedgerView) {}
+
+  answer(fromHeight: number, toHeight: number): (BlockId | undefined)[] {
+    return truthfulAnswer(this.view, fromHeight, toHeight);
+  }
+
+  propose(draft: ProposalDraft): Block[] {
+    return [
+      makeBlock({
+        height: draft.parent.height + 1,
+        parentId: draft.parent.id,
+        proposer: draft.proposer,
+        timestampMs: draft.timestampMs,
+        entries: draft.entries.map((e) => e.data),
+      }),
+    ];
+  }
+
+  gossip(blocks: readonly Block[], neighbours: readonly GossipTarget[]): Gossip[] {
+    return blocks.map((block) => ({ block, to: neighbours }));
+  }
+
+  serveRange(fromHeight: number, toHeight: number): Block[] {
+    return this.view.acceptedRange(fromHeight, toHeight);
+  }
+}
