@@ -30,6 +30,7 @@ import { MemberTable } from "./p2p/membership";
 import { PeerNetwork, PeerPool } from "./p2p/peer-network";
 import type { StatusResponse } from "./wire/generated/snowchain/v1/StatusResponse";
 import { formatHostPort } from "./wire/host-port";
+import { DIRECT_TRANSPORT, type Transport } from "./wire/transport";
 
 export interface NodeAddresses {
   readonly grpcPort: number;
@@ -154,6 +155,8 @@ export class SnowchainNode {
     const ledger = new Ledger({ snowball: cfg.snowball, limits }, { chain, entries, events, now, log: chainLog, metrics: m });
     const behaviour: Behaviour = new HonestBehaviour(ledger);
 
+    // Every peer-to-peer message passes here, both ways.
+    const transport: Transport = DIRECT_TRANSPORT;
     const selfAddress = formatHostPort(cfg.advertise);
     const p2pLog = log.child({ module: "p2p" });
     const table = new MemberTable(
@@ -168,7 +171,13 @@ export class SnowchainNode {
       },
     );
     const pool = new PeerPool(
-      { selfId: cfg.nodeId, queryTimeoutMs: cfg.pollTimeoutMs, callTimeoutMs: Math.max(cfg.pollTimeoutMs, 2000), lastAcceptedHeight: () => ledger.lastAcceptedHeight },
+      {
+        selfId: cfg.nodeId,
+        queryTimeoutMs: cfg.pollTimeoutMs,
+        callTimeoutMs: Math.max(cfg.pollTimeoutMs, 2000),
+        lastAcceptedHeight: () => ledger.lastAcceptedHeight,
+        transport,
+      },
       (method, code, seconds) => {
         m.grpc.clientHandled.inc({ method, code });
         m.grpc.clientHandling.observe({ method }, seconds);
@@ -225,10 +234,11 @@ export class SnowchainNode {
     };
     const apiLog = log.child({ module: "api" });
     const server = new GrpcServer({
-      peer: peerService({ log: apiLog, metrics: m, directory: discovery, selfId: cfg.nodeId, genesisId: genesis.id, lastAcceptedHeight: () => ledger.lastAcceptedHeight }),
+      peer: peerService({ log: apiLog, metrics: m, transport, directory: discovery, selfId: cfg.nodeId, genesisId: genesis.id, lastAcceptedHeight: () => ledger.lastAcceptedHeight }),
       message: messageService({
         log: apiLog,
         metrics: m,
+        transport,
         ledger,
         behaviour,
         receive: (blocks, from) => intake.receive(blocks, from),

@@ -2,10 +2,13 @@ import type * as grpc from "@grpc/grpc-js";
 import type { Logger } from "pino";
 import type { Metrics } from "../metrics/metrics";
 import { statusName, toServiceError } from "../wire/status";
+import { DIRECT_TRANSPORT, type PeerMessageKind, type Transport } from "../wire/transport";
 
 export interface HandlerContext {
   readonly log: Logger;
   readonly metrics?: Metrics;
+  /** What every incoming peer message passes through (not the Client service's calls). @default DIRECT_TRANSPORT */
+  readonly transport?: Transport;
 }
 
 /** Seconds since a process.hrtime.bigint() reading. */
@@ -32,7 +35,7 @@ export function unary<Req, Res>(
 ): grpc.handleUnaryCall<Req, Res> {
   return (call, callback) => {
     const startedNs = process.hrtime.bigint();
-    Promise.resolve()
+    void Promise.resolve()
       .then(() => fn(call.request, call))
       .then(
         (res) => {
@@ -47,5 +50,31 @@ export function unary<Req, Res>(
           callback(e);
         },
       );
+  };
+}
+
+/**
+ * A peer-to-peer unary handler: as `unary`, with the request passing the transport first (the
+ * lab's faults may hold it back, repeat it or lose it; a lost one is answered never, and the
+ * caller's deadline ends it). `senderOf` names the sending peer from the request.
+ */
+export function peerUnary<Req, Res>(
+  ctx: HandlerContext,
+  method: PeerMessageKind,
+  senderOf: (req: Req) => string,
+  fn: (req: Req, call: grpc.ServerUnaryCall<Req, Res>) => Res | Promise<Res>,
+): grpc.handleUnaryCall<Req, Res> {
+  const handle = unary(ctx, method, fn);
+  const transport = ctx.transport ?? DIRECT_TRANSPORT;
+  if (transport === DIRECT_TRANSPORT) return handle;
+  return (call, callback) => {
+    // A repeated message is handled again (as a duplicated packet would be), answered once.
+    let answered = false;
+    const once: grpc.sendUnaryData<Res> = (err, res) => {
+      if (answered) return;
+      answered = true;
+      callback(err, res);
+    };
+    transport.receive(senderOf(call.request), method, () => handle(call, once));
   };
 }

@@ -16,8 +16,9 @@ import type { QueryResponse } from "../wire/generated/snowchain/v1/QueryResponse
 import type { Ledger } from "../ledger/ledger";
 import { MAX_MESSAGE_BYTES } from "../wire/channel";
 import { MAX_QUERY_HEIGHTS } from "../wire/limits";
+import { DIRECT_TRANSPORT } from "../wire/transport";
 import { blockFromWire, blockToWire, optionalIdToBytes } from "../wire/convert";
-import { observeServed, unary, type HandlerContext } from "./handler";
+import { observeServed, peerUnary, type HandlerContext } from "./handler";
 import { statusName, toServiceError } from "../wire/status";
 
 export interface MessageServiceDeps extends HandlerContext {
@@ -51,6 +52,7 @@ function checkQuery(req: QueryRequest__Output): void {
 
 export function messageService(deps: MessageServiceDeps): MessageManagerHandlers {
   const { ledger, behaviour } = deps;
+  const transport = deps.transport ?? DIRECT_TRANSPORT;
 
   /** Blocks from the wire worth learning: those at or below the accepted height are not even hashed. */
   function fresh(wire: readonly WireBlockOut[]): Block[] {
@@ -81,10 +83,11 @@ export function messageService(deps: MessageServiceDeps): MessageManagerHandlers
 
   return {
     // A behaviour that gives no answer leaves a unary caller without opinions (its votes are dropped all the same).
-    Query: unary<QueryRequest__Output, QueryResponse>(deps, "Query", (req) => answer(req) ?? noOpinion(req)),
+    Query: peerUnary<QueryRequest__Output, QueryResponse>(deps, "Query", (req) => req.node_id, (req) => answer(req) ?? noOpinion(req)),
 
     QueryStream: (call: grpc.ServerDuplexStream<QueryRequest__Output, QueryResponse>) => {
-      call.on("data", (req: QueryRequest__Output) => {
+      const serve = (req: QueryRequest__Output): void => {
+        if (!call.writable) return; // a message the transport held back past the stream's end
         const startedNs = process.hrtime.bigint();
         if (call.writableLength > MAX_STREAM_BACKLOG * 1024) {
           // The caller does not read its answers: stop serving it rather than buffer without bound.
@@ -103,12 +106,13 @@ export function messageService(deps: MessageServiceDeps): MessageManagerHandlers
           deps.log.warn({ method: "QueryStream", caller: call.getPeer(), code: statusName(e.code), reason: e.details }, "query refused");
           call.write(noOpinion(req));
         }
-      });
+      };
+      call.on("data", (req: QueryRequest__Output) => transport.receive(req.node_id, "Query", () => serve(req)));
       call.on("end", () => call.end());
       call.on("error", () => {}); // the caller went away: nothing to clean up
     },
 
-    Gossip: unary<GossipRequest__Output, GossipResponse>(deps, "Gossip", (req) => {
+    Gossip: peerUnary<GossipRequest__Output, GossipResponse>(deps, "Gossip", (req) => req.node_id, (req) => {
       if (req.blocks.length > MAX_QUERY_HEIGHTS) {
         throw new SnowchainError(ErrorCode.INVALID_ARGUMENT, `gossip carries at most ${MAX_QUERY_HEIGHTS} blocks`);
       }
@@ -117,14 +121,14 @@ export function messageService(deps: MessageServiceDeps): MessageManagerHandlers
       return {};
     }),
 
-    FetchBlock: unary<FetchBlockRequest__Output, FetchBlockResponse>(deps, "FetchBlock", (req) => {
+    FetchBlock: peerUnary<FetchBlockRequest__Output, FetchBlockResponse>(deps, "FetchBlock", (req) => req.node_id, (req) => {
       const id = parseId(req.id, "id");
       const block = ledger.blockById(id);
       if (!block) throw new SnowchainError(ErrorCode.NOT_FOUND, `block ${id} is not known here`);
       return { block: blockToWire(block) };
     }),
 
-    FetchRange: unary<FetchRangeRequest__Output, FetchRangeResponse>(deps, "FetchRange", (req) => {
+    FetchRange: peerUnary<FetchRangeRequest__Output, FetchRangeResponse>(deps, "FetchRange", (req) => req.node_id, (req) => {
       if (req.from_height < 1 || req.to_height < req.from_height) {
         throw new SnowchainError(ErrorCode.INVALID_ARGUMENT, `heights ${req.from_height}..${req.to_height} are not a range above genesis`);
       }

@@ -7,7 +7,7 @@ import type { PingRequest__Output } from "../wire/generated/snowchain/v1/PingReq
 import type { PingResponse } from "../wire/generated/snowchain/v1/PingResponse";
 import { ErrorCode, SnowchainError } from "../errors";
 import { checkPeerInfo, isValidPeer, PROTOCOL_VERSION, type PeerAddress } from "../wire/peer-info";
-import { unary, type HandlerContext } from "./handler";
+import { peerUnary, type HandlerContext } from "./handler";
 
 /**
  * What the PeerManager service asks of membership (p2p's Discovery implements it): the service
@@ -40,7 +40,7 @@ const MAX_EXCHANGE = 64;
 export function peerService(deps: PeerServiceDeps): PeerManagerHandlers {
   const { directory } = deps;
   return {
-    Handshake: unary<HandshakeRequest__Output, HandshakeResponse>(deps, "Handshake", (req) => {
+    Handshake: peerUnary<HandshakeRequest__Output, HandshakeResponse>(deps, "Handshake", (req) => req.self?.node_id ?? "", (req) => {
       const caller = checkPeerInfo(req.self, "self");
       const self = directory.answerHandshake(caller, req.protocol_version, req.genesis_id.toString("hex"), req.last_accepted_height);
       return {
@@ -50,7 +50,7 @@ export function peerService(deps: PeerServiceDeps): PeerManagerHandlers {
         last_accepted_height: deps.lastAcceptedHeight(),
       };
     }),
-    ExchangePeers: unary<ExchangePeersRequest__Output, ExchangePeersResponse>(deps, "ExchangePeers", (req) => {
+    ExchangePeers: peerUnary<ExchangePeersRequest__Output, ExchangePeersResponse>(deps, "ExchangePeers", (req) => req.self?.node_id ?? "", (req) => {
       const caller = req.self ? checkPeerInfo(req.self, "self") : undefined;
       if (req.known.length > MAX_EXCHANGE) {
         throw new SnowchainError(ErrorCode.INVALID_ARGUMENT, `known lists ${req.known.length} peers, at most ${MAX_EXCHANGE} allowed`);
@@ -59,7 +59,7 @@ export function peerService(deps: PeerServiceDeps): PeerManagerHandlers {
       const peers = directory.peersFor(caller?.nodeId, Math.min(req.max || MAX_EXCHANGE, MAX_EXCHANGE));
       return { peers: peers.map((m) => ({ node_id: m.nodeId, address: m.address })) };
     }),
-    Ping: unary<PingRequest__Output, PingResponse>(deps, "Ping", (req) => {
+    Ping: peerUnary<PingRequest__Output, PingResponse>(deps, "Ping", (req) => req.node_id, (req) => {
       if (req.node_id !== "") directory.pinged(req.node_id, req.last_accepted_height);
       return { node_id: deps.selfId, last_accepted_height: deps.lastAcceptedHeight() };
     }),

@@ -2,6 +2,7 @@ import * as grpc from "@grpc/grpc-js";
 import { CHANNEL_OPTIONS } from "../wire/channel";
 import { v1 } from "../wire/proto";
 import { statusName } from "../wire/status";
+import { DIRECT_TRANSPORT, type PeerMessageKind, type Transport } from "../wire/transport";
 import type { Block } from "../chain/types";
 import type { Block__Output as WireBlockOut } from "../wire/generated/snowchain/v1/Block";
 import type { FetchBlockResponse__Output } from "../wire/generated/snowchain/v1/FetchBlockResponse";
@@ -28,6 +29,8 @@ export interface PeerClientOptions {
   readonly callTimeoutMs: number;
   /** Told in pings, so the callee knows when it is behind. */
   readonly lastAcceptedHeight?: () => number;
+  /** What every outgoing message passes through. @default DIRECT_TRANSPORT */
+  readonly transport?: Transport;
 }
 
 interface PendingQuery {
@@ -39,6 +42,9 @@ interface PendingQuery {
 
 /** After a stream breaks, how long queries to that peer fail fast instead of redialing. */
 const REDIAL_AFTER_MS = 250;
+
+/** How long after its deadline a call that was never started (its message dropped) is failed. */
+const DEADLINE_SLACK_MS = 50;
 
 /** Bounds the memory of which blocks a neighbor was sent; past it we simply send again. */
 const MAX_SENT_BLOCKS = 4096;
@@ -70,12 +76,14 @@ export class PeerClient {
   private closed = false;
   /** Set when the stream broke: queries fail fast until `untilMs`. */
   private broken: { untilMs: number; error: CallError } | undefined;
+  private readonly transport: Transport;
 
   constructor(
     readonly address: string,
     private readonly opts: PeerClientOptions,
     private readonly observe: CallObserver = () => {},
   ) {
+    this.transport = opts.transport ?? DIRECT_TRANSPORT;
     const creds = grpc.credentials.createInsecure();
     this.peers = new v1.PeerManager(address, creds, CHANNEL_OPTIONS);
     this.messages = new v1.MessageManager(address, creds, { ...CHANNEL_OPTIONS, channelOverride: this.peers.getChannel() });
@@ -100,14 +108,14 @@ export class PeerClient {
   }
 
   async fetchBlock(id: string): Promise<WireBlockOut | null> {
-    const res = await this.unary<FetchBlockResponse__Output>("FetchBlock", (md, o, cb) => this.messages.FetchBlock({ id: Buffer.from(id, "hex") }, md, o, cb));
+    const res = await this.unary<FetchBlockResponse__Output>("FetchBlock", (md, o, cb) => this.messages.FetchBlock({ id: Buffer.from(id, "hex"), node_id: this.opts.selfId }, md, o, cb));
     return res.block ?? null;
   }
 
   fetchRange(fromHeight: number, toHeight: number, timeoutMs?: number): Promise<FetchRangeResponse__Output> {
     return this.unary(
       "FetchRange",
-      (md, o, cb) => this.messages.FetchRange({ from_height: fromHeight, to_height: toHeight }, md, o, cb),
+      (md, o, cb) => this.messages.FetchRange({ from_height: fromHeight, to_height: toHeight, node_id: this.opts.selfId }, md, o, cb),
       timeoutMs,
     );
   }
@@ -135,14 +143,14 @@ export class PeerClient {
         reject(new CallError("QueryStream", "DEADLINE_EXCEEDED", `no answer within ${this.opts.queryTimeoutMs} ms`));
       }, this.opts.queryTimeoutMs);
       this.pending.set(requestId, { resolve, reject, timer, startedNs });
-      stream.write({
-        request_id: requestId,
-        node_id: this.opts.selfId,
-        from_height: fromHeight,
-        to_height: toHeight,
-        blocks: unsent.map(blockToWire),
+      const message = { request_id: requestId, node_id: this.opts.selfId, from_height: fromHeight, to_height: toHeight, blocks: unsent.map(blockToWire) };
+      this.transport.send(this.address, "Query", () => {
+        // The stream may have broken (or been replaced) while the transport held the message.
+        if (this.stream !== stream) return;
+        stream.write(message);
+        // Remembered only once on the wire: a message the transport dropped carried nothing.
+        for (const b of unsent) this.remember(b.id);
       });
-      for (const b of unsent) this.remember(b.id);
     });
   }
 
@@ -194,21 +202,36 @@ export class PeerClient {
   }
 
   private unary<T>(
-    method: string,
+    method: PeerMessageKind,
     call: (md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res?: T) => void) => unknown,
     timeoutMs = this.opts.callTimeoutMs,
   ): Promise<T> {
     const startedNs = process.hrtime.bigint();
+    // The deadline starts now, also for a message the transport holds back (a delay counts).
+    const deadline = Date.now() + timeoutMs;
     return new Promise<T>((resolve, reject) => {
-      call(new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (err, res) => {
-        if (err || res === undefined) {
-          const code = err ? statusName(err.code) : "INTERNAL";
-          this.observe(method, code, seconds(startedNs));
-          reject(new CallError(method, code, err?.details || err?.message || "empty response"));
-          return;
-        }
-        this.observe(method, "OK", seconds(startedNs));
-        resolve(res);
+      let settled = false;
+      const fail = (code: string, details: string): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        this.observe(method, code, seconds(startedNs));
+        reject(new CallError(method, code, details));
+      };
+      // grpc-js enforces the deadline of a call it started; this one covers a call never started (dropped).
+      const timer = setTimeout(() => fail("DEADLINE_EXCEEDED", `no answer within ${timeoutMs} ms`), timeoutMs + DEADLINE_SLACK_MS);
+      this.transport.send(this.address, method, () => {
+        call(new grpc.Metadata(), { deadline }, (err, res) => {
+          if (err || res === undefined) {
+            fail(err ? statusName(err.code) : "INTERNAL", err?.details || err?.message || "empty response");
+            return;
+          }
+          if (settled) return; // a duplicate's second answer
+          settled = true;
+          clearTimeout(timer);
+          this.observe(method, "OK", seconds(startedNs));
+          resolve(res);
+        });
       });
     });
   }
