@@ -126,6 +126,7 @@ export class SnowchainNode {
   /** This peer reached the network: it may poll and propose. */
   private onJoined(): void {
     this.joined = true;
+    this.parts?.sync.enable();
     this.parts?.poller.start();
     this.parts?.producer.start();
   }

@@ -195,11 +195,12 @@ export function peerDashboard(): Dashboard {
       timeseries({
         title: "Sync",
         description:
-          "Whether a sync runs (1) and blocks fetched from other peers per second. A restarted peer shows a burst of fetched blocks while syncing, then 0.",
+          "Whether a sync runs (1), blocks fetched from other peers per second, and sync rounds per second that adopted nothing because the sampled members did not agree (more than half must report the fetched block as accepted). A restarted peer shows a burst of fetched blocks while syncing, then 0. Disagreements mean a member lies about its chain (a sync-liar) or the network forked.",
         unit: "short",
         queries: [
           query('max(snowchain_sync_active{node_id="$node_id"})', "syncing"),
           query('sum(rate(snowchain_sync_blocks_fetched_total{node_id="$node_id"}[$__rate_interval]))', "blocks fetched/s"),
+          query('sum(rate(snowchain_sync_disagreements_total{node_id="$node_id"}[$__rate_interval]))', "disagreements/s"),
         ],
       }),
       row("Network"),

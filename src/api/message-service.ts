@@ -8,6 +8,8 @@ import type { FetchBlockRequest__Output } from "../wire/generated/snowchain/v1/F
 import type { FetchBlockResponse } from "../wire/generated/snowchain/v1/FetchBlockResponse";
 import type { FetchRangeRequest__Output } from "../wire/generated/snowchain/v1/FetchRangeRequest";
 import type { FetchRangeResponse } from "../wire/generated/snowchain/v1/FetchRangeResponse";
+import type { GetAcceptedRequest__Output } from "../wire/generated/snowchain/v1/GetAcceptedRequest";
+import type { GetAcceptedResponse } from "../wire/generated/snowchain/v1/GetAcceptedResponse";
 import type { GossipRequest__Output } from "../wire/generated/snowchain/v1/GossipRequest";
 import type { GossipResponse } from "../wire/generated/snowchain/v1/GossipResponse";
 import type { MessageManagerHandlers } from "../wire/generated/snowchain/v1/MessageManager";
@@ -22,7 +24,7 @@ import { observeServed, peerUnary, type HandlerContext } from "./handler";
 import { statusName, toServiceError } from "../wire/status";
 
 export interface MessageServiceDeps extends HandlerContext {
-  readonly ledger: Pick<Ledger, "lastAcceptedHeight" | "durableHeight" | "blockById">;
+  readonly ledger: Pick<Ledger, "lastAcceptedHeight" | "durableHeight" | "blockById" | "epoch">;
   /** How this peer answers queries and serves syncs. */
   readonly behaviour: Behaviour;
   /**
@@ -73,12 +75,13 @@ export function messageService(deps: MessageServiceDeps): MessageManagerHandlers
       from_height: req.from_height,
       preferred_ids: ids.map(optionalIdToBytes),
       last_accepted_height: ledger.lastAcceptedHeight,
+      epoch: ledger.epoch,
     };
   }
 
   /** An answer without opinions: every height a dropped vote for the asker. */
   function noOpinion(req: QueryRequest__Output): QueryResponse {
-    return { request_id: req.request_id, from_height: req.from_height, preferred_ids: [], last_accepted_height: ledger.lastAcceptedHeight };
+    return { request_id: req.request_id, from_height: req.from_height, preferred_ids: [], last_accepted_height: ledger.lastAcceptedHeight, epoch: ledger.epoch };
   }
 
   return {
@@ -141,6 +144,11 @@ export function messageService(deps: MessageServiceDeps): MessageManagerHandlers
         page.push(blockToWire(b));
       }
       return { blocks: page, last_accepted_height: ledger.durableHeight };
+    }),
+
+    GetAccepted: peerUnary<GetAcceptedRequest__Output, GetAcceptedResponse>(deps, "GetAccepted", (req) => req.node_id, (req) => {
+      const r = behaviour.serveAccepted(req.height);
+      return { last_accepted_height: r.lastAcceptedHeight, last_accepted_id: Buffer.from(r.lastAcceptedId, "hex"), id_at_height: optionalIdToBytes(r.idAtHeight) };
     }),
   };
 }

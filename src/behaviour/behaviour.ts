@@ -3,6 +3,8 @@ import type { Block, BlockId, Entry } from "../chain/types";
 /** What a behaviour may read of the peer's chain. The Ledger is one. */
 export interface LedgerView {
   readonly lastAcceptedHeight: number;
+  /** Accepted and stored: what a sync can be served. */
+  readonly durableHeight: number;
   acceptedAt(height: number): Block | undefined;
   /** Durable accepted blocks in [from, to]. */
   acceptedRange(fromHeight: number, toHeight: number): Block[];
@@ -22,6 +24,14 @@ export interface ProposalDraft {
 export interface GossipTarget {
   readonly nodeId: string;
   readonly address: string;
+}
+
+/** What a peer tells of its accepted chain to one that syncs (MessageManager.GetAccepted). */
+export interface AcceptedReport {
+  readonly lastAcceptedHeight: number;
+  readonly lastAcceptedId: BlockId;
+  /** The block accepted at the height asked about; undefined above lastAcceptedHeight. */
+  readonly idAtHeight: BlockId | undefined;
 }
 
 export interface Gossip {
@@ -48,4 +58,6 @@ export interface Behaviour {
   gossip(blocks: readonly Block[], neighbours: readonly GossipTarget[]): Gossip[];
   /** The accepted blocks served to a peer that syncs from this one, heights from..to. */
   serveRange(fromHeight: number, toHeight: number): Block[];
+  /** What this peer says it accepted, to a peer that syncs: its tip and its block at `height`. */
+  serveAccepted(height: number): AcceptedReport;
 }

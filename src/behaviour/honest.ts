@@ -1,7 +1,7 @@
 import { makeBlock } from "../chain/hash";
 import type { Block, BlockId } from "../chain/types";
 import { truthfulAnswer } from "./answer";
-import type { Behaviour, Gossip, GossipTarget, LedgerView, ProposalDraft } from "./behaviour";
+import type { AcceptedReport, Behaviour, Gossip, GossipTarget, LedgerView, ProposalDraft } from "./behaviour";
 
 /** The protocol as written: truthful answers, one block per draft to every neighbour, the real chain. */
 export class HonestBehaviour implements Behaviour {
@@ -31,5 +31,14 @@ export class HonestBehaviour implements Behaviour {
 
   serveRange(fromHeight: number, toHeight: number): Block[] {
     return this.view.acceptedRange(fromHeight, toHeight);
+  }
+
+  serveAccepted(height: number): AcceptedReport {
+    const top = this.view.durableHeight;
+    return {
+      lastAcceptedHeight: top,
+      lastAcceptedId: this.view.acceptedAt(top)!.id,
+      idAtHeight: height <= top ? this.view.acceptedAt(height)?.id : undefined,
+    };
   }
 }

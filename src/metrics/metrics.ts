@@ -98,6 +98,8 @@ export interface SyncMetrics {
   active: Gauge;
   /** Fetched accepted blocks that do not continue this peer's accepted chain: a fork. */
   conflicts: Counter;
+  /** Syncs that found no block a majority of the sampled members accepted, so adopted nothing. */
+  disagreements: Counter;
 }
 
 export interface P2pMetrics {
@@ -193,6 +195,10 @@ export function createMetrics(opts: MetricsOptions): Metrics {
     conflicts: counter(
       "snowchain_sync_conflicts_total",
       "Accepted blocks fetched from a peer that do not continue this peer's accepted chain (a fork)",
+    ),
+    disagreements: counter(
+      "snowchain_sync_disagreements_total",
+      "Sync rounds where no fetched block was reported accepted by more than half of the sampled members (nothing adopted)",
     ),
   };
   const p2p: P2pMetrics = {

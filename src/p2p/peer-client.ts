@@ -6,6 +6,7 @@ import { DIRECT_TRANSPORT, type PeerMessageKind, type Transport } from "../wire/
 import type { Block } from "../chain/types";
 import type { Block__Output as WireBlockOut } from "../wire/generated/snowchain/v1/Block";
 import type { FetchBlockResponse__Output } from "../wire/generated/snowchain/v1/FetchBlockResponse";
+import type { GetAcceptedResponse__Output } from "../wire/generated/snowchain/v1/GetAcceptedResponse";
 import type { FetchRangeResponse__Output } from "../wire/generated/snowchain/v1/FetchRangeResponse";
 import type { HandshakeRequest } from "../wire/generated/snowchain/v1/HandshakeRequest";
 import type { HandshakeResponse__Output } from "../wire/generated/snowchain/v1/HandshakeResponse";
@@ -73,6 +74,8 @@ export class PeerClient {
   private nextRequestId = 1;
   /** Blocks sent on the current stream: the callee knows them, so they are not sent again. */
   private sent = new Set<string>();
+  /** The callee's consensus generation, as its last answer told: a new one may have forgotten `sent`. */
+  private calleeEpoch: number | undefined;
   private closed = false;
   /** Set when the stream broke: queries fail fast until `untilMs`. */
   private broken: { untilMs: number; error: CallError } | undefined;
@@ -110,6 +113,10 @@ export class PeerClient {
   async fetchBlock(id: string): Promise<WireBlockOut | null> {
     const res = await this.unary<FetchBlockResponse__Output>("FetchBlock", (md, o, cb) => this.messages.FetchBlock({ id: Buffer.from(id, "hex"), node_id: this.opts.selfId }, md, o, cb));
     return res.block ?? null;
+  }
+
+  getAccepted(height: number): Promise<GetAcceptedResponse__Output> {
+    return this.unary("GetAccepted", (md, o, cb) => this.messages.GetAccepted({ node_id: this.opts.selfId, height }, md, o, cb));
   }
 
   fetchRange(fromHeight: number, toHeight: number, timeoutMs?: number): Promise<FetchRangeResponse__Output> {
@@ -173,7 +180,14 @@ export class PeerClient {
     const stream = this.messages.QueryStream();
     this.stream = stream;
     this.sent = new Set();
+    this.calleeEpoch = undefined;
     stream.on("data", (res: QueryResponse__Output) => {
+      if (res.epoch !== this.calleeEpoch) {
+        // The callee's consensus was replaced by a sync (or this is its first answer): what it
+        // was sent may be gone, so every block goes again with the next query.
+        if (this.calleeEpoch !== undefined) this.sent = new Set();
+        this.calleeEpoch = res.epoch;
+      }
       const p = this.pending.get(res.request_id);
       if (!p) return; // late: its poll already counted it as dropped
       this.pending.delete(res.request_id);

@@ -1,3 +1,4 @@
+import type { AcceptedReport } from "../behaviour/behaviour";
 import type { Block, BlockId } from "../chain/types";
 import type { Network } from "../consensus/ports";
 import type { NodeId, Query, QueryReply } from "../consensus/types";
@@ -84,8 +85,13 @@ export class PeerNetwork implements Network {
     return this.deps.table.sampleLive(n).map((m) => m.nodeId);
   }
 
-  async height(member: NodeId): Promise<number> {
-    return (await this.clientOf(member).ping()).last_accepted_height;
+  async accepted(member: NodeId, height: number): Promise<AcceptedReport> {
+    const res = await this.clientOf(member).getAccepted(height);
+    return {
+      lastAcceptedHeight: res.last_accepted_height,
+      lastAcceptedId: res.last_accepted_id.length === ID_BYTES ? res.last_accepted_id.toString("hex") : "",
+      idAtHeight: res.id_at_height.length === ID_BYTES ? res.id_at_height.toString("hex") : undefined,
+    };
   }
 
   async fetchRange(member: NodeId, fromHeight: number, toHeight: number, timeoutMs: number): Promise<Block[]> {

@@ -3,6 +3,7 @@ import { v1 } from "../../../src/wire/proto";
 import type { HandshakeRequest__Output } from "../../../src/wire/generated/snowchain/v1/HandshakeRequest";
 import type { HandshakeResponse } from "../../../src/wire/generated/snowchain/v1/HandshakeResponse";
 import type { PeerInfo } from "../../../src/wire/generated/snowchain/v1/PeerInfo";
+import type { MessageManagerHandlers } from "../../../src/wire/generated/snowchain/v1/MessageManager";
 import type { PeerManagerHandlers } from "../../../src/wire/generated/snowchain/v1/PeerManager";
 import { PROTOCOL_VERSION } from "../../../src/wire/peer-info";
 
@@ -18,6 +19,10 @@ export interface FakePeerOptions {
   readonly peers?: readonly PeerInfo[];
   /** Hold every handshake unanswered until release(). */
   readonly hold?: boolean;
+  /** The height it claims in handshakes and pings. @default 0 */
+  readonly height?: number;
+  /** Serve a MessageManager too (a peer that votes, gossips or serves syncs as the test says). */
+  readonly messages?: MessageManagerHandlers;
 }
 
 /**
@@ -43,9 +48,10 @@ export class FakePeerManager {
         this.maxHeld = Math.max(this.maxHeld, this.held.length);
       },
       ExchangePeers: (_call, callback) => callback(null, { peers: [...(this.opts.peers ?? [])] }),
-      Ping: (_call, callback) => callback(null, { node_id: this.opts.nodeId, last_accepted_height: 0 }),
+      Ping: (_call, callback) => callback(null, { node_id: this.opts.nodeId, last_accepted_height: this.opts.height ?? 0 }),
     };
     this.server.addService(v1.PeerManager.service, handlers);
+    if (opts.messages) this.server.addService(v1.MessageManager.service, opts.messages);
   }
 
   /** Listens on host:port (port 0: any); resolves the bound port. */
@@ -77,7 +83,7 @@ export class FakePeerManager {
       self: { node_id: this.opts.nodeId, address: this.opts.address ?? "" },
       protocol_version: this.opts.protocolVersion ?? PROTOCOL_VERSION,
       genesis_id: Buffer.from(this.opts.genesisId, "hex"),
-      last_accepted_height: 0,
+      last_accepted_height: this.opts.height ?? 0,
     };
   }
 }
