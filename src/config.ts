@@ -52,6 +52,8 @@ export interface Config {
   readonly maxProcessingHeights: number;
   /** Most accepted blocks in one sync fetch or GetChain page. @default 256 */
   readonly syncBatch: number;
+  /** Serve the Lab service (link faults, clock skew) for the fault lab. @default false */
+  readonly labControl: boolean;
 }
 
 
@@ -69,6 +71,15 @@ function integer(env: Env, name: string, dflt: number, min: number, max = Number
   const n = Number(value);
   if (n < min || n > max) bad(name, raw, `must be a whole number from ${min} to ${max}`);
   return n;
+}
+
+function flag(env: Env, name: string, dflt: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === "") return dflt;
+  const value = raw.trim().toLowerCase();
+  if (value === "1" || value === "true") return true;
+  if (value === "0" || value === "false") return false;
+  bad(name, raw, "must be 1 or 0 (true or false)");
 }
 
 function str(env: Env, name: string, dflt: string): string {
@@ -173,5 +184,6 @@ export function loadConfig(env: Env = process.env): Config {
     mempoolMaxBytes: integer(env, "MEMPOOL_MAX_BYTES", 64 * 1024 * 1024, 1, 16 * 1024 * 1024 * 1024),
     maxProcessingHeights: integer(env, "MAX_PROCESSING_HEIGHTS", 4, 1, 1000),
     syncBatch: integer(env, "SYNC_BATCH", 256, 1, 10000),
+    labControl: flag(env, "LAB_CONTROL", false),
   });
 }

@@ -23,6 +23,8 @@ export enum ErrorCode {
   CORRUPT_STORE = "CORRUPT_STORE",
   /** A bad configuration value. */
   BAD_CONFIG = "BAD_CONFIG",
+  /** A feature this peer was not started with (the Lab service without LAB_CONTROL=1). */
+  DISABLED = "DISABLED",
 }
 
 export class SnowchainError extends Error {

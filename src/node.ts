@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import { clientService, statusOf, type PeerStatus } from "./api/client-service";
 import { messageService } from "./api/message-service";
 import { peerService } from "./api/peer-service";
+import { labService } from "./api/lab-service";
 import { GrpcServer } from "./api/server";
 import type { Behaviour } from "./behaviour/behaviour";
 import { truthfulAnswer } from "./behaviour/answer";
@@ -26,6 +27,8 @@ import { createMetrics, type Metrics } from "./metrics/metrics";
 import { readinessOf } from "./metrics/readiness";
 import { MetricsServer, type Readiness } from "./metrics/server";
 import { Discovery } from "./p2p/discovery";
+import { FaultyTransport } from "./p2p/faulty-transport";
+import { LabControl } from "./p2p/lab-control";
 import { MemberTable } from "./p2p/membership";
 import { PeerNetwork, PeerPool } from "./p2p/peer-network";
 import type { StatusResponse } from "./wire/generated/snowchain/v1/StatusResponse";
@@ -135,7 +138,9 @@ export class SnowchainNode {
     const cfg = this.config;
     const log = this.log;
     const m = this.metrics;
-    const now = (): number => Date.now();
+    // The lab (LAB_CONTROL=1) may shift this peer's clock and fault its links; otherwise neither exists.
+    const lab = cfg.labControl ? this.labControl(() => table) : undefined;
+    const now = lab?.control.now ?? Date.now;
     const genesis = genesisBlock(cfg.networkName);
 
     const store = await BlockStore.open(cfg.dataDir, genesis);
@@ -157,10 +162,10 @@ export class SnowchainNode {
     const behaviour: Behaviour = new HonestBehaviour(ledger);
 
     // Every peer-to-peer message passes here, both ways.
-    const transport: Transport = DIRECT_TRANSPORT;
+    const transport: Transport = lab?.transport ?? DIRECT_TRANSPORT;
     const selfAddress = formatHostPort(cfg.advertise);
     const p2pLog = log.child({ module: "p2p" });
-    const table = new MemberTable(
+    const table: MemberTable = new MemberTable(
       { selfId: cfg.nodeId, selfAddress, graceMs: cfg.memberGraceMs, maxNeighbors: cfg.maxNeighbors },
       Math.random,
       (event) => {
@@ -207,7 +212,7 @@ export class SnowchainNode {
     );
     const poller: Poller = new Poller({
       ledger,
-      makeEngine: (consensus, onDecisions) => this.makeEngine(consensus, { ledger, network, table, intake, onDecisions }),
+      makeEngine: (consensus, onDecisions) => this.makeEngine(consensus, { ledger, network, table, intake, now, onDecisions }),
       onDecided: (d) => producer.onDecisions(d),
     });
     const discovery = new Discovery(
@@ -255,15 +260,27 @@ export class SnowchainNode {
         peer: peerStatus,
         pageSize: cfg.syncBatch,
       }),
+      lab: labService({ log: apiLog, metrics: m, control: lab?.control }),
     });
     const metricsServer = new MetricsServer({ port: cfg.metricsPort }, { registry: m.registry, readiness: () => this.readiness() });
     return { store, journal, ledger, table, pool, discovery, sync, poller, producer, server, metricsServer, peerStatus };
   }
 
+  /** The peer's side of the fault lab: a fault decorator on the transport, and a clock it can shift. */
+  private labControl(table: () => MemberTable): { control: LabControl; transport: FaultyTransport } {
+    const transport = new FaultyTransport(DIRECT_TRANSPORT, {
+      nodeIdOf: (address) => table().all().find((m) => m.address === address)?.nodeId,
+      random: Math.random,
+      setTimer: (task, ms) => setTimeout(task, ms),
+    });
+    this.log.warn("lab control is on (LAB_CONTROL=1): the Lab service may fault this peer's links and clock");
+    return { control: new LabControl(transport), transport };
+  }
+
   /** The poll engine of one consensus, its callbacks turned into metrics and fetches. */
   private makeEngine(
     consensus: Consensus,
-    p: { ledger: Ledger; network: PeerNetwork; table: MemberTable; intake: BlockIntake; onDecisions: (d: Decisions) => void },
+    p: { ledger: Ledger; network: PeerNetwork; table: MemberTable; intake: BlockIntake; now: () => number; onDecisions: (d: Decisions) => void },
   ): Engine {
     const m = this.metrics;
     const engine: Engine = new Engine(this.config.snowball, {
@@ -272,7 +289,7 @@ export class SnowchainNode {
       network: p.network,
       membership: p.table,
       random: { next: Math.random },
-      clock: { now: Date.now },
+      clock: { now: p.now },
       // Polls that fail at once (a closed client) must not chain as microtasks and starve I/O.
       schedule: (task) => setImmediate(task),
       // The sample may pick this peer itself: its own vote is always its true view.

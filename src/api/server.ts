@@ -3,6 +3,7 @@ import { ReflectionService } from "@grpc/reflection";
 import { HealthImplementation } from "grpc-health-check";
 import { formatHostPort, type HostPort } from "../wire/host-port";
 import type { ClientHandlers } from "../wire/generated/snowchain/v1/Client";
+import type { LabHandlers } from "../wire/generated/snowchain/v1/Lab";
 import type { MessageManagerHandlers } from "../wire/generated/snowchain/v1/MessageManager";
 import type { PeerManagerHandlers } from "../wire/generated/snowchain/v1/PeerManager";
 import { ErrorCode, SnowchainError } from "../errors";
@@ -13,9 +14,10 @@ export interface Services {
   readonly peer: PeerManagerHandlers;
   readonly message: MessageManagerHandlers;
   readonly client: ClientHandlers;
+  readonly lab: LabHandlers;
 }
 
-export const SERVICE_NAMES = ["snowchain.v1.PeerManager", "snowchain.v1.MessageManager", "snowchain.v1.Client"] as const;
+export const SERVICE_NAMES = ["snowchain.v1.PeerManager", "snowchain.v1.MessageManager", "snowchain.v1.Client", "snowchain.v1.Lab"] as const;
 
 /**
  * The gRPC server of a peer: its three services, the standard health service (grpc.health.v1)
@@ -33,6 +35,7 @@ export class GrpcServer {
     this.server.addService(v1.PeerManager.service, services.peer);
     this.server.addService(v1.MessageManager.service, services.message);
     this.server.addService(v1.Client.service, services.client);
+    this.server.addService(v1.Lab.service, services.lab);
     this.health.addToServer(this.server);
     new ReflectionService(packageDefinition).addToServer(this.server);
   }

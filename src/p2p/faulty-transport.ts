@@ -1,20 +1,6 @@
-import type { PeerMessageKind, Transport } from "../wire/transport";
+import type { LinkFault, PeerMessageKind, Transport } from "../wire/transport";
 
-/** One link fault: what happens to messages between this peer and some remotes, one way or both. */
-export interface LinkFault {
-  /** Remote peers by node id; empty means every remote. */
-  readonly peers: readonly string[];
-  /** "out": messages this peer sends; "in": messages it receives. */
-  readonly direction: "in" | "out" | "both";
-  /** Share of messages lost, 0..1. @default 0 */
-  readonly drop?: number;
-  /** Added latency in ms. @default 0 */
-  readonly delayMs?: number;
-  /** The latency varies uniformly by ± this many ms. @default 0 */
-  readonly jitterMs?: number;
-  /** Share of messages delivered twice, 0..1. @default 0 */
-  readonly duplicate?: number;
-}
+export type { LinkFault };
 
 export interface FaultyTransportDeps {
   /** The node id of the member at an address (outgoing messages know only the address). */

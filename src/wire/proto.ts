@@ -4,6 +4,7 @@ import * as protoLoader from "@grpc/proto-loader";
 import { findPackageRoot } from "../package-info";
 import type { ProtoGrpcType as ClientProto } from "./generated/client";
 import type { ProtoGrpcType as MessageProto } from "./generated/message";
+import type { ProtoGrpcType as LabProto } from "./generated/lab";
 import type { ProtoGrpcType as PeerProto } from "./generated/peer";
 
 /** proto/ at the package root, whether this runs from src/ or dist/src/. */
@@ -14,6 +15,7 @@ export const PROTO_FILES = [
   "snowchain/v1/peer.proto",
   "snowchain/v1/message.proto",
   "snowchain/v1/client.proto",
+  "snowchain/v1/lab.proto",
 ];
 
 /**
@@ -29,7 +31,7 @@ export const LOADER_OPTIONS: protoLoader.Options = {
   includeDirs: [PROTO_DIR],
 };
 
-export type SnowchainProto = ClientProto & MessageProto & PeerProto;
+export type SnowchainProto = ClientProto & MessageProto & PeerProto & LabProto;
 
 export const packageDefinition = protoLoader.loadSync(PROTO_FILES, LOADER_OPTIONS);
 

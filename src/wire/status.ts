@@ -13,6 +13,7 @@ const STATUS_OF: Readonly<Record<ErrorCode, status>> = {
   [ErrorCode.UNAVAILABLE]: status.UNAVAILABLE,
   [ErrorCode.CORRUPT_STORE]: status.INTERNAL,
   [ErrorCode.BAD_CONFIG]: status.INTERNAL,
+  [ErrorCode.DISABLED]: status.FAILED_PRECONDITION,
 };
 
 /** A domain error as a gRPC error; anything unexpected is INTERNAL without leaking details. */

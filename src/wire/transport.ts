@@ -22,3 +22,19 @@ export const DIRECT_TRANSPORT: Transport = Object.freeze({
   send: (_address: string, _kind: PeerMessageKind, send: () => void) => send(),
   receive: (_nodeId: string, _kind: PeerMessageKind, deliver: () => void) => deliver(),
 });
+
+/** One link fault: what happens to messages between this peer and some remotes, one way or both. */
+export interface LinkFault {
+  /** Remote peers by node id; empty means every remote. */
+  readonly peers: readonly string[];
+  /** "out": messages this peer sends; "in": messages it receives. */
+  readonly direction: "in" | "out" | "both";
+  /** Share of messages lost, 0..1. @default 0 */
+  readonly drop?: number;
+  /** Added latency in ms. @default 0 */
+  readonly delayMs?: number;
+  /** The latency varies uniformly by ± this many ms. @default 0 */
+  readonly jitterMs?: number;
+  /** Share of messages delivered twice, 0..1. @default 0 */
+  readonly duplicate?: number;
+}

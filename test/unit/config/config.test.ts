@@ -99,6 +99,7 @@ describe("loadConfig parses every variable", () => {
     MEMPOOL_MAX_BYTES: "4096",
     MAX_PROCESSING_HEIGHTS: "2",
     SYNC_BATCH: "16",
+    LAB_CONTROL: "1",
   };
 
   it("reads each one into its typed field", () => {
@@ -127,6 +128,7 @@ describe("loadConfig parses every variable", () => {
       mempoolMaxBytes: 4096,
       maxProcessingHeights: 2,
       syncBatch: 16,
+      labControl: true,
     });
   });
 
@@ -188,6 +190,10 @@ describe("loadConfig refuses bad values with one line naming the variable, the v
     ["SYNC_BATCH", "99999999999999999999", "from 1 to 10000"],
   ])("out of range %s=%s", (name, value, allowed) => {
     expect(refusal({ [name]: value })).toBe(`${name}="${value}": must be a whole number ${allowed}`);
+  });
+
+  it.each(["yes", "2", "on"])("a flag takes 1/0 or true/false only: LAB_CONTROL=%s", (value) => {
+    expect(refusal({ LAB_CONTROL: value })).toBe(`LAB_CONTROL="${value}": must be 1 or 0 (true or false)`);
   });
 
   it("refuses an entry limit no block could ever hold", () => {
