@@ -13,8 +13,8 @@ export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" |
 
 /** Everything a peer is configured with. Only this module reads process.env. */
 export interface Config {
-  /** This peer's name in the network. @default the host name */
-  readonly nodeId: string;
+  /** This peer's human name (its node id comes from its key). @default the host name */
+  readonly name: string;
   /** Network name; peers of different networks derive different genesis blocks. @default "snowchain" */
   readonly networkName: string;
   /** Where the gRPC server listens. @default 0.0.0.0:50051 */
@@ -133,9 +133,9 @@ export function loadConfig(env: Env = process.env): Config {
     .filter((s) => s !== "")
     .map((s) => parseHostPort(s, "SEEDS"));
 
-  const nodeId = str(env, "NODE_ID", os.hostname());
-  if (!NODE_ID.test(nodeId)) {
-    bad("NODE_ID", nodeId, "must be 1 to 64 characters of letters, digits, '.', '_', ':' or '-'");
+  const name = str(env, "NODE_ID", os.hostname());
+  if (!NODE_ID.test(name)) {
+    bad("NODE_ID", name, "must be 1 to 64 characters of letters, digits, '.', '_', ':' or '-'");
   }
   const networkName = str(env, "NETWORK_NAME", "snowchain");
   if (!/^[A-Za-z0-9._-]{1,64}$/.test(networkName)) {
@@ -163,7 +163,7 @@ export function loadConfig(env: Env = process.env): Config {
   }
 
   return Object.freeze({
-    nodeId,
+    name,
     networkName,
     listen,
     advertise,

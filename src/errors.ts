@@ -23,6 +23,10 @@ export enum ErrorCode {
   CORRUPT_STORE = "CORRUPT_STORE",
   /** A bad configuration value. */
   BAD_CONFIG = "BAD_CONFIG",
+  /** A peer call without a valid session, or a handshake whose proof does not verify. */
+  UNAUTHENTICATED = "UNAUTHENTICATED",
+  /** A new node id claims an address a live member holds. */
+  ADDRESS_TAKEN = "ADDRESS_TAKEN",
   /** A feature this peer was not started with (the Lab service without LAB_CONTROL=1). */
   DISABLED = "DISABLED",
 }

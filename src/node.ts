@@ -20,6 +20,7 @@ import { AcceptedChain } from "./ledger/accepted-chain";
 import { BlockIntake } from "./ledger/intake";
 import { Ledger } from "./ledger/ledger";
 import { PendingEntries } from "./ledger/pending-entries";
+import { PollPacer } from "./ledger/poll-pacer";
 import { Poller } from "./ledger/poller";
 import { Producer } from "./ledger/producer";
 import { Sync } from "./ledger/sync";
@@ -27,7 +28,10 @@ import { createMetrics, type Metrics } from "./metrics/metrics";
 import { readinessOf } from "./metrics/readiness";
 import { MetricsServer, type Readiness } from "./metrics/server";
 import { Discovery } from "./p2p/discovery";
+import { Handshaker } from "./p2p/handshake";
+import { Sessions } from "./p2p/sessions";
 import { FaultyTransport } from "./p2p/faulty-transport";
+import { loadIdentity } from "./p2p/identity";
 import { LabControl } from "./p2p/lab-control";
 import { MemberTable } from "./p2p/membership";
 import { PeerNetwork, PeerPool } from "./p2p/peer-network";
@@ -73,7 +77,8 @@ export class SnowchainNode {
     /** Called when the node cannot go on (the store failed): the process should exit. */
     private readonly onFatal: (err: Error) => void = () => {},
   ) {
-    this.metrics = createMetrics({ nodeId: config.nodeId, version });
+    // Series are labelled by the human name: dashboards show people the names they gave.
+    this.metrics = createMetrics({ nodeId: config.name, version });
   }
 
   async start(): Promise<NodeAddresses> {
@@ -94,6 +99,12 @@ export class SnowchainNode {
   stop(): Promise<void> {
     this.stopping ??= this.doStop();
     return this.stopping;
+  }
+
+  /** This peer's node id, derived from its key (known once started). */
+  get nodeId(): string {
+    if (!this.parts) throw new Error("the node has not started");
+    return this.parts.peerStatus.nodeId;
   }
 
   readiness(): Readiness {
@@ -143,6 +154,9 @@ export class SnowchainNode {
     const now = lab?.control.now ?? Date.now;
     const genesis = genesisBlock(cfg.networkName);
 
+    const signer = await loadIdentity(cfg.dataDir, log);
+    const id = signer.nodeId;
+    log.info({ id, name: cfg.name }, "identity");
     const store = await BlockStore.open(cfg.dataDir, genesis);
     if (store.recoveredBytesDropped > 0) {
       log.warn({ bytes: store.recoveredBytesDropped }, "dropped a torn tail of the block store (a crash mid-write)");
@@ -166,23 +180,30 @@ export class SnowchainNode {
     const selfAddress = formatHostPort(cfg.advertise);
     const p2pLog = log.child({ module: "p2p" });
     const table: MemberTable = new MemberTable(
-      { selfId: cfg.nodeId, selfAddress, graceMs: cfg.memberGraceMs, maxNeighbors: cfg.maxNeighbors },
+      { selfId: id, selfAddress, graceMs: cfg.memberGraceMs, maxNeighbors: cfg.maxNeighbors },
       Math.random,
       (event) => {
-        if (event.type === "dropped") m.p2p.membersDropped.inc();
+        if (event.type === "dropped") {
+          m.p2p.membersDropped.inc();
+          // A member that left must handshake again to come back: its session dies with it.
+          sessions.revoke(event.member.nodeId);
+          sessions.forget(event.member.address);
+        }
         p2pLog.info({ event: event.type, peer: event.member.nodeId, address: event.member.address }, `member ${event.type}`);
         m.p2p.knownMembers.set(table.size);
         m.p2p.liveMembers.set(table.live().length);
         m.p2p.liveNeighbors.set(table.neighbors().length);
       },
     );
+    const sessions = new Sessions();
     const pool = new PeerPool(
       {
-        selfId: cfg.nodeId,
         queryTimeoutMs: cfg.pollTimeoutMs,
         callTimeoutMs: Math.max(cfg.pollTimeoutMs, 2000),
         lastAcceptedHeight: () => ledger.lastAcceptedHeight,
         transport,
+        sessionFor: (address) => sessions.tokenFor(address),
+        onUnauthenticated: (address) => discovery.rehandshake(address),
       },
       (method, code, seconds) => {
         m.grpc.clientHandled.inc({ method, code });
@@ -207,19 +228,25 @@ export class SnowchainNode {
       { ledger, log: chainLog, isMember: (id) => table.has(id), fetchBlock: (from, id) => network.fetchBlock(from, id), behind: (h) => sync.observe(h), kick },
     );
     const producer = new Producer(
-      { nodeId: cfg.nodeId, maxProcessingHeights: cfg.maxProcessingHeights },
+      { signer, maxProcessingHeights: cfg.maxProcessingHeights },
       { ledger, behaviour, now, memberIds: () => table.members(), neighbours: () => table.neighbors(), send: (to, block) => network.gossip(to, block), kick },
     );
     const poller: Poller = new Poller({
       ledger,
-      makeEngine: (consensus, onDecisions) => this.makeEngine(consensus, { ledger, network, table, intake, now, onDecisions }),
+      makeEngine: (consensus, onDecisions) => this.makeEngine(consensus, { selfId: id, ledger, network, table, intake, now, onDecisions }),
       onDecided: (d) => producer.onDecisions(d),
     });
-    const discovery = new Discovery(
-      { selfId: cfg.nodeId, selfAddress, genesisId: genesis.id, seeds: cfg.seeds, heartbeatMs: cfg.heartbeatMs },
+    const handshaker = new Handshaker(
+      { signer, name: cfg.name, selfAddress, genesisId: genesis.id },
+      { table, pool, sessions, now, lastAcceptedHeight: () => ledger.lastAcceptedHeight, onRemoteHeight },
+    );
+    const discovery: Discovery = new Discovery(
+      { selfId: id, selfAddress, seeds: cfg.seeds, heartbeatMs: cfg.heartbeatMs },
       {
         table,
         pool,
+        handshaker,
+        sessions,
         log: p2pLog,
         now,
         lastAcceptedHeight: () => ledger.lastAcceptedHeight,
@@ -231,7 +258,8 @@ export class SnowchainNode {
     );
 
     const peerStatus: PeerStatus = {
-      nodeId: cfg.nodeId,
+      nodeId: id,
+      name: cfg.name,
       address: selfAddress,
       version: this.version,
       knownPeers: () => table.size,
@@ -240,11 +268,12 @@ export class SnowchainNode {
     };
     const apiLog = log.child({ module: "api" });
     const server = new GrpcServer({
-      peer: peerService({ log: apiLog, metrics: m, transport, directory: discovery, selfId: cfg.nodeId, genesisId: genesis.id, lastAcceptedHeight: () => ledger.lastAcceptedHeight }),
+      peer: peerService({ log: apiLog, metrics: m, transport, auth: sessions, handshakes: handshaker, directory: discovery, selfId: id, lastAcceptedHeight: () => ledger.lastAcceptedHeight }),
       message: messageService({
         log: apiLog,
         metrics: m,
         transport,
+        auth: sessions,
         ledger,
         behaviour,
         receive: (blocks, from) => intake.receive(blocks, from),
@@ -280,18 +309,26 @@ export class SnowchainNode {
   /** The poll engine of one consensus, its callbacks turned into metrics and fetches. */
   private makeEngine(
     consensus: Consensus,
-    p: { ledger: Ledger; network: PeerNetwork; table: MemberTable; intake: BlockIntake; now: () => number; onDecisions: (d: Decisions) => void },
+    p: { selfId: string; ledger: Ledger; network: PeerNetwork; table: MemberTable; intake: BlockIntake; now: () => number; onDecisions: (d: Decisions) => void },
   ): Engine {
     const m = this.metrics;
+    // Polls that fail at once (a closed client) must neither chain as microtasks and starve I/O
+    // nor spin: the pacer runs the next one after pending I/O, and later while they keep failing.
+    const pacer = new PollPacer({
+      now: p.now,
+      lastAnswerMs: () => p.network.lastAnswerMs,
+      hasMembers: () => p.table.size > 0,
+      setTimer: (task, ms) => setTimeout(task, ms),
+      setImmediate: (task) => setImmediate(task),
+    });
     const engine: Engine = new Engine(this.config.snowball, {
-      selfId: this.config.nodeId,
+      selfId: p.selfId,
       consensus,
       network: p.network,
       membership: p.table,
       random: { next: Math.random },
       clock: { now: p.now },
-      // Polls that fail at once (a closed client) must not chain as microtasks and starve I/O.
-      schedule: (task) => setImmediate(task),
+      schedule: (task) => pacer.schedule(task),
       // The sample may pick this peer itself: its own vote is always its true view.
       answerSelf: (q) => ({
         fromHeight: q.fromHeight,
@@ -300,6 +337,7 @@ export class SnowchainNode {
       }),
       onDecisions: p.onDecisions,
       onPoll: (r: PollReport) => {
+        pacer.observe();
         m.consensus.polls.inc({ outcome: r.successful ? "successful" : "failed" });
         if (r.endedEarly) m.consensus.pollsEndedEarly.inc();
         if (r.droppedVotes > 0) m.consensus.votesDropped.inc(r.droppedVotes);

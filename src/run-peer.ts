@@ -20,7 +20,7 @@ export async function runPeer(opts: { exitWithParent?: boolean } = {}): Promise<
     }
     throw err;
   }
-  const log = createLogger(config.logLevel, config.nodeId);
+  const log = createLogger(config.logLevel, config.name);
   const node = new SnowchainNode(config, log, packageVersion(), (err) => {
     log.fatal({ err }, "cannot go on");
     void node.stop().finally(() => process.exit(1));

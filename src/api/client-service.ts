@@ -23,6 +23,7 @@ import { toServiceError } from "../wire/status";
 /** What Status tells of this peer beyond its chain. */
 export interface PeerStatus {
   readonly nodeId: string;
+  readonly name: string;
   readonly address: string;
   readonly version: string;
   knownPeers(): number;
@@ -179,6 +180,7 @@ export function statusOf(ledger: Ledger, peer: PeerStatus): StatusResponse {
   const height = ledger.durableHeight;
   return {
     node_id: peer.nodeId,
+    name: peer.name,
     address: peer.address,
     version: peer.version,
     height,

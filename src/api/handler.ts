@@ -2,13 +2,36 @@ import type * as grpc from "@grpc/grpc-js";
 import type { Logger } from "pino";
 import type { Metrics } from "../metrics/metrics";
 import { statusName, toServiceError } from "../wire/status";
+import { ErrorCode, SnowchainError } from "../errors";
+import { SESSION_METADATA } from "../wire/peer-info";
 import { DIRECT_TRANSPORT, type PeerMessageKind, type Transport } from "../wire/transport";
+
+/** Who sent a peer call: the member a session token stands for (p2p's Sessions implements it). */
+export interface Authenticator {
+  senderOf(token: Buffer | undefined): string | undefined;
+}
 
 export interface HandlerContext {
   readonly log: Logger;
   readonly metrics?: Metrics;
   /** What every incoming peer message passes through (not the Client service's calls). @default DIRECT_TRANSPORT */
   readonly transport?: Transport;
+}
+
+/** A peer service's context: calls are authenticated by their session. */
+export interface PeerHandlerContext extends HandlerContext {
+  readonly auth: Authenticator;
+}
+
+/** The member a call's session metadata stands for; undefined for a stranger. */
+export function senderOf(auth: Authenticator, metadata: grpc.Metadata): string | undefined {
+  const token = metadata.get(SESSION_METADATA)[0];
+  return auth.senderOf(Buffer.isBuffer(token) ? token : undefined);
+}
+
+/** What a call without a valid session is told. */
+export function unauthenticated(): SnowchainError {
+  return new SnowchainError(ErrorCode.UNAUTHENTICATED, "no valid session: handshake first (Hello, then Handshake)");
 }
 
 /** Seconds since a process.hrtime.bigint() reading. */
@@ -54,17 +77,31 @@ export function unary<Req, Res>(
 }
 
 /**
- * A peer-to-peer unary handler: as `unary`, with the request passing the transport first (the
- * lab's faults may hold it back, repeat it or lose it; a lost one is answered never, and the
- * caller's deadline ends it). `senderOf` names the sending peer from the request.
+ * A peer-to-peer unary handler: as `unary`, for a member only (its session names it; a stranger
+ * gets UNAUTHENTICATED), and with the request passing the transport first (the lab's faults may
+ * hold it back, repeat it or lose it; a lost one is answered never, and the caller's deadline
+ * ends it). `fn` is told who sent the call.
  */
 export function peerUnary<Req, Res>(
+  ctx: PeerHandlerContext,
+  method: PeerMessageKind,
+  fn: (req: Req, sender: string, call: grpc.ServerUnaryCall<Req, Res>) => Res | Promise<Res>,
+): grpc.handleUnaryCall<Req, Res> {
+  const handle = unary<Req, Res>(ctx, method, (req, call) => {
+    const sender = senderOf(ctx.auth, call.metadata);
+    if (sender === undefined) throw unauthenticated();
+    return fn(req, sender, call);
+  });
+  return throughTransport(ctx, method, (call) => senderOf(ctx.auth, call.metadata) ?? "", handle);
+}
+
+/** A unary handler whose requests pass the transport first, from the sender `senderOf` names. */
+export function throughTransport<Req, Res>(
   ctx: HandlerContext,
   method: PeerMessageKind,
-  senderOf: (req: Req) => string,
-  fn: (req: Req, call: grpc.ServerUnaryCall<Req, Res>) => Res | Promise<Res>,
+  senderOf: (call: grpc.ServerUnaryCall<Req, Res>) => string,
+  handle: grpc.handleUnaryCall<Req, Res>,
 ): grpc.handleUnaryCall<Req, Res> {
-  const handle = unary(ctx, method, fn);
   const transport = ctx.transport ?? DIRECT_TRANSPORT;
   if (transport === DIRECT_TRANSPORT) return handle;
   return (call, callback) => {
@@ -75,6 +112,6 @@ export function peerUnary<Req, Res>(
       answered = true;
       callback(err, res);
     };
-    transport.receive(senderOf(call.request), method, () => handle(call, once));
+    transport.receive(senderOf(call), method, () => handle(call, once));
   };
 }

@@ -20,10 +20,10 @@ import { MAX_MESSAGE_BYTES } from "../wire/channel";
 import { MAX_QUERY_HEIGHTS } from "../wire/limits";
 import { DIRECT_TRANSPORT } from "../wire/transport";
 import { blockFromWire, blockToWire, optionalIdToBytes } from "../wire/convert";
-import { observeServed, peerUnary, type HandlerContext } from "./handler";
+import { observeServed, peerUnary, senderOf, unauthenticated, type PeerHandlerContext } from "./handler";
 import { statusName, toServiceError } from "../wire/status";
 
-export interface MessageServiceDeps extends HandlerContext {
+export interface MessageServiceDeps extends PeerHandlerContext {
   readonly ledger: Pick<Ledger, "lastAcceptedHeight" | "durableHeight" | "blockById" | "epoch">;
   /** How this peer answers queries and serves syncs. */
   readonly behaviour: Behaviour;
@@ -31,7 +31,7 @@ export interface MessageServiceDeps extends HandlerContext {
    * Blocks learned from a peer: the node validates, adds, polls, fetches missing parents.
    * Returns the reasons blocks were refused.
    */
-  readonly receive: (blocks: readonly Block[], fromNodeId: string | undefined) => readonly unknown[];
+  readonly receive: (blocks: readonly Block[], fromNodeId: string) => readonly unknown[];
   readonly onRemoteHeight: (nodeId: string, height: number) => void;
   readonly maxBlockEntries: number;
   /** Most blocks in one FetchRange answer. */
@@ -63,11 +63,11 @@ export function messageService(deps: MessageServiceDeps): MessageManagerHandlers
   }
 
   /** Learns the query's blocks, then answers as the behaviour says; undefined: no answer at all. */
-  function answer(req: QueryRequest__Output): QueryResponse | undefined {
+  function answer(req: QueryRequest__Output, sender: string): QueryResponse | undefined {
     checkQuery(req);
     const blocks = fresh(req.blocks);
-    if (blocks.length > 0) deps.receive(blocks, req.node_id || undefined);
-    if (req.node_id) deps.onRemoteHeight(req.node_id, req.from_height - 1);
+    if (blocks.length > 0) deps.receive(blocks, sender);
+    deps.onRemoteHeight(sender, req.from_height - 1);
     const ids = behaviour.answer(req.from_height, req.to_height);
     if (ids === undefined) return undefined;
     return {
@@ -86,9 +86,18 @@ export function messageService(deps: MessageServiceDeps): MessageManagerHandlers
 
   return {
     // A behaviour that gives no answer leaves a unary caller without opinions (its votes are dropped all the same).
-    Query: peerUnary<QueryRequest__Output, QueryResponse>(deps, "Query", (req) => req.node_id, (req) => answer(req) ?? noOpinion(req)),
+    Query: peerUnary<QueryRequest__Output, QueryResponse>(deps, "Query", (req, sender) => answer(req, sender) ?? noOpinion(req)),
 
     QueryStream: (call: grpc.ServerDuplexStream<QueryRequest__Output, QueryResponse>) => {
+      // A stream is one member's: its session, presented when it opened, names the sender of every query on it.
+      const sender = senderOf(deps.auth, call.metadata);
+      if (sender === undefined) {
+        const e = toServiceError(unauthenticated());
+        observeServed(deps, "QueryStream", e.code, process.hrtime.bigint());
+        // grpc-js sends a stream's status when an 'error' is emitted on it (destroy would end it without one).
+        call.emit("error", Object.assign(new Error(e.details), e));
+        return;
+      }
       const serve = (req: QueryRequest__Output): void => {
         if (!call.writable) return; // a message the transport held back past the stream's end
         const startedNs = process.hrtime.bigint();
@@ -99,7 +108,7 @@ export function messageService(deps: MessageServiceDeps): MessageManagerHandlers
           return;
         }
         try {
-          const res = answer(req);
+          const res = answer(req, sender);
           if (res !== undefined) call.write(res);
           observeServed(deps, "QueryStream", grpc.status.OK, startedNs);
         } catch (err) {
@@ -110,28 +119,28 @@ export function messageService(deps: MessageServiceDeps): MessageManagerHandlers
           call.write(noOpinion(req));
         }
       };
-      call.on("data", (req: QueryRequest__Output) => transport.receive(req.node_id, "Query", () => serve(req)));
+      call.on("data", (req: QueryRequest__Output) => transport.receive(sender, "Query", () => serve(req)));
       call.on("end", () => call.end());
       call.on("error", () => {}); // the caller went away: nothing to clean up
     },
 
-    Gossip: peerUnary<GossipRequest__Output, GossipResponse>(deps, "Gossip", (req) => req.node_id, (req) => {
+    Gossip: peerUnary<GossipRequest__Output, GossipResponse>(deps, "Gossip", (req, sender) => {
       if (req.blocks.length > MAX_QUERY_HEIGHTS) {
         throw new SnowchainError(ErrorCode.INVALID_ARGUMENT, `gossip carries at most ${MAX_QUERY_HEIGHTS} blocks`);
       }
-      const refused = deps.receive(fresh(req.blocks), req.node_id || undefined);
+      const refused = deps.receive(fresh(req.blocks), sender);
       if (refused.length > 0) throw refused[0];
       return {};
     }),
 
-    FetchBlock: peerUnary<FetchBlockRequest__Output, FetchBlockResponse>(deps, "FetchBlock", (req) => req.node_id, (req) => {
+    FetchBlock: peerUnary<FetchBlockRequest__Output, FetchBlockResponse>(deps, "FetchBlock", (req) => {
       const id = parseId(req.id, "id");
       const block = ledger.blockById(id);
       if (!block) throw new SnowchainError(ErrorCode.NOT_FOUND, `block ${id} is not known here`);
       return { block: blockToWire(block) };
     }),
 
-    FetchRange: peerUnary<FetchRangeRequest__Output, FetchRangeResponse>(deps, "FetchRange", (req) => req.node_id, (req) => {
+    FetchRange: peerUnary<FetchRangeRequest__Output, FetchRangeResponse>(deps, "FetchRange", (req) => {
       if (req.from_height < 1 || req.to_height < req.from_height) {
         throw new SnowchainError(ErrorCode.INVALID_ARGUMENT, `heights ${req.from_height}..${req.to_height} are not a range above genesis`);
       }
@@ -146,7 +155,7 @@ export function messageService(deps: MessageServiceDeps): MessageManagerHandlers
       return { blocks: page, last_accepted_height: ledger.durableHeight };
     }),
 
-    GetAccepted: peerUnary<GetAcceptedRequest__Output, GetAcceptedResponse>(deps, "GetAccepted", (req) => req.node_id, (req) => {
+    GetAccepted: peerUnary<GetAcceptedRequest__Output, GetAcceptedResponse>(deps, "GetAccepted", (req) => {
       const r = behaviour.serveAccepted(req.height);
       return { last_accepted_height: r.lastAcceptedHeight, last_accepted_id: Buffer.from(r.lastAcceptedId, "hex"), id_at_height: optionalIdToBytes(r.idAtHeight) };
     }),

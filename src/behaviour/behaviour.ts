@@ -1,3 +1,4 @@
+import type { Signer } from "../chain/keys";
 import type { Block, BlockId, Entry } from "../chain/types";
 
 /** What a behaviour may read of the peer's chain. The Ledger is one. */
@@ -12,11 +13,11 @@ export interface LedgerView {
   preferredChain(): readonly Block[];
 }
 
-/** A proposal as the Producer assembled it: where, what, by whom, when. */
+/** A proposal as the Producer assembled it: where, what, by whom (who signs), when. */
 export interface ProposalDraft {
   readonly parent: Block;
   readonly entries: readonly Entry[];
-  readonly proposer: string;
+  readonly signer: Signer;
   readonly timestampMs: number;
 }
 

@@ -1,4 +1,4 @@
-import { makeBlock } from "../chain/hash";
+import { signedBlock } from "../chain/signing";
 import type { Block, BlockId } from "../chain/types";
 import { truthfulAnswer } from "./answer";
 import type { AcceptedReport, Behaviour, Gossip, GossipTarget, LedgerView, ProposalDraft } from "./behaviour";
@@ -15,13 +15,10 @@ export class HonestBehaviour implements Behaviour {
 
   propose(draft: ProposalDraft): Block[] {
     return [
-      makeBlock({
-        height: draft.parent.height + 1,
-        parentId: draft.parent.id,
-        proposer: draft.proposer,
-        timestampMs: draft.timestampMs,
-        entries: draft.entries.map((e) => e.data),
-      }),
+      signedBlock(
+        { height: draft.parent.height + 1, parentId: draft.parent.id, timestampMs: draft.timestampMs, entries: draft.entries.map((e) => e.data) },
+        draft.signer,
+      ),
     ];
   }
 

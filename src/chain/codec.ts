@@ -1,11 +1,13 @@
 import { ErrorCode, SnowchainError } from "../errors";
 import { encodeBlockFields, isBlockId, makeBlock } from "./hash";
+import { PUBLIC_KEY_BYTES, SIGNATURE_BYTES } from "./keys";
 import type { Block } from "./types";
 
 /**
  * Blocks as bytes (the store's record payload) and ids as bytes (the wire's form).
  *
- * A stored block is its canonical encoding (hash.ts) and nothing else: the id is recomputed on
+ * A stored block is its canonical encoding (hash.ts), then, for a signed block, the proposer's
+ * 32-byte public key and 64-byte signature (which the id does not cover). The id is recomputed on
  * decode, so a stored or received block can never carry an id that does not match its fields.
  *
  * Errors: decoding garbage throws INVALID_ARGUMENT. The codec cannot know where the bytes came
@@ -16,13 +18,18 @@ const ID_BYTES = 32;
 
 /** The canonical encoding of `block` (its id is the sha-256 of these bytes). */
 export function encodeBlock(block: Block): Buffer {
-  return encodeBlockFields({
+  const canonical = encodeBlockFields({
     height: block.height,
     parentId: block.parentId,
     proposer: block.proposer,
     timestampMs: block.timestampMs,
     entries: block.entries.map((e) => e.data),
   });
+  if (block.signature.length === 0) return canonical;
+  if (block.proposerKey.length !== PUBLIC_KEY_BYTES || block.signature.length !== SIGNATURE_BYTES) {
+    throw malformed(`a signed block needs a ${PUBLIC_KEY_BYTES}-byte key and a ${SIGNATURE_BYTES}-byte signature`);
+  }
+  return Buffer.concat([canonical, block.proposerKey, block.signature]);
 }
 
 /**
@@ -48,8 +55,12 @@ export function decodeBlock(buf: Buffer): Block {
   }
   const entries: Buffer[] = new Array<Buffer>(count);
   for (let i = 0; i < count; i++) entries[i] = Buffer.from(r.bytes(r.u32(), `entry ${i}`));
-  if (r.remaining() !== 0) throw malformed(`${r.remaining()} trailing bytes`);
-  return makeBlock({ height, parentId, proposer, timestampMs, entries });
+  // Nothing more (unsigned: genesis), or exactly a key and a signature.
+  if (r.remaining() === 0) return makeBlock({ height, parentId, proposer, timestampMs, entries });
+  if (r.remaining() !== PUBLIC_KEY_BYTES + SIGNATURE_BYTES) throw malformed(`${r.remaining()} trailing bytes`);
+  const proposerKey = Buffer.from(r.bytes(PUBLIC_KEY_BYTES, "proposerKey"));
+  const signature = Buffer.from(r.bytes(SIGNATURE_BYTES, "signature"));
+  return makeBlock({ height, parentId, proposer, timestampMs, entries, proposerKey, signature });
 }
 
 /** A 32-byte id from the wire as the 64-hex-character string used everywhere else. */

@@ -94,8 +94,12 @@ export function makeBlock(fields: BlockFields): Block {
     proposer: fields.proposer,
     timestampMs: fields.timestampMs,
     entries: Object.freeze(fields.entries.map(makeEntry)),
+    proposerKey: fields.proposerKey ?? NO_BYTES,
+    signature: fields.signature ?? NO_BYTES,
   });
 }
+
+const NO_BYTES = Buffer.alloc(0);
 
 function checkEncodable(fields: BlockFields): void {
   checkU53("height", fields.height);

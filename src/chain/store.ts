@@ -56,7 +56,12 @@ export class BlockStore {
         } catch (err) {
           throw corrupt(file, offset, err instanceof Error ? err.message : String(err));
         }
-        const why = continuationError(store.lastBlock(), block);
+        // Blocks are signed since protocol 2; an unsigned one is an older snowchain's, whose chain
+        // no peer of today could sync from (they verify signatures).
+        const why =
+          block.signature.length === 0
+            ? "an unsigned block: this data directory was written by a snowchain before signed blocks; move it away to start afresh"
+            : continuationError(store.lastBlock(), block);
         if (why !== undefined) throw corrupt(file, offset, why);
         store.chain.push(block);
         store.durableHeight = block.height;

@@ -1,4 +1,5 @@
 import { ErrorCode, SnowchainError } from "../errors";
+import { nodeIdOf, PUBLIC_KEY_BYTES, verifySignature } from "./keys";
 import type { Block, EntryId } from "./types";
 
 /** Size limits of entries and blocks (from config). */
@@ -56,6 +57,7 @@ export function validateBlock(block: Block, ctx: ValidationContext): void {
       block,
     );
   }
+  checkSignature(block);
   if (block.entries.length === 0) throw invalid("block has no entries", block);
   if (block.entries.length > limits.maxBlockEntries) {
     throw tooLarge(`block has ${block.entries.length} entries, limit ${limits.maxBlockEntries}`, block);
@@ -78,6 +80,21 @@ export function validateBlock(block: Block, ctx: ValidationContext): void {
   // Last: the only check that may cost a lookup per entry outside this block.
   for (const entry of block.entries) {
     if (ctx.entryInAncestry(entry.id)) throw invalid(`entry ${entry.id} already in the chain`, block);
+  }
+}
+
+/**
+ * The block is its proposer's: the key is the one the proposer id stands for, and it signed the
+ * block id. Without this, anyone could propose in another peer's name (and win its place in the
+ * proposer order), and equivocation could not be pinned on anyone.
+ */
+function checkSignature(block: Block): void {
+  if (block.proposerKey.length !== PUBLIC_KEY_BYTES) throw invalid(`block carries no ${PUBLIC_KEY_BYTES}-byte proposer key`, block);
+  if (nodeIdOf(block.proposerKey) !== block.proposer) {
+    throw invalid(`block proposer ${block.proposer.slice(0, 64)} is not the node id of the key it carries`, block);
+  }
+  if (!verifySignature(block.proposerKey, Buffer.from(block.id, "hex"), block.signature)) {
+    throw invalid(`block signature does not verify: it was not signed by its proposer ${block.proposer}`, block);
   }
 }
 

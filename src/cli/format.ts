@@ -87,6 +87,7 @@ export function formatBlockLine(b: BlockJson): string {
 
 export interface StatusJson {
   nodeId: string;
+  name: string;
   address: string;
   version: string;
   height: number;
@@ -103,6 +104,7 @@ export interface StatusJson {
 export function statusJson(s: StatusResponse__Output): StatusJson {
   return {
     nodeId: s.node_id,
+    name: s.name,
     address: s.address,
     version: s.version,
     height: Number(s.height),
@@ -121,6 +123,7 @@ export function statusJson(s: StatusResponse__Output): StatusJson {
 export function formatStatus(s: StatusJson): string[] {
   const rows: Array<[string, string]> = [
     ["node id", s.nodeId],
+    ["name", s.name],
     ["address", s.address],
     ["version", s.version],
     ["height", String(s.height)],

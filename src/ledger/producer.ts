@@ -1,4 +1,5 @@
 import type { Behaviour, GossipTarget } from "../behaviour/behaviour";
+import type { Signer } from "../chain/keys";
 import { proposerRank } from "../chain/proposer";
 import type { Block, BlockId } from "../chain/types";
 import type { Decisions } from "../consensus/consensus";
@@ -10,7 +11,8 @@ const PROPOSER_WINDOW_MS = 5;
 const CONTENTION_MEMORY_MS = 2_000;
 
 export interface ProducerOptions {
-  readonly nodeId: string;
+  /** This peer's identity: proposals are signed with it, and its node id ranks it in the proposer order. */
+  readonly signer: Signer;
   /** Most undecided heights this peer builds on before it waits for decisions. */
   readonly maxProcessingHeights: number;
 }
@@ -95,7 +97,7 @@ export class Producer {
     const blocks = behaviour.propose({
       parent,
       entries,
-      proposer: this.opts.nodeId,
+      signer: this.opts.signer,
       timestampMs: Math.max(this.deps.now(), parent.timestampMs),
     });
     const added = blocks.filter((b) => ledger.addOwn(b));
@@ -111,6 +113,6 @@ export class Producer {
     if (this.deps.now() - this.lastRejectionMs > CONTENTION_MEMORY_MS) return 0;
     const chain = this.deps.ledger.preferredChain();
     const height = (chain.length > 0 ? chain[chain.length - 1]!.height : this.deps.ledger.lastAcceptedHeight) + 1;
-    return proposerRank(height, this.opts.nodeId, this.deps.memberIds()) * PROPOSER_WINDOW_MS;
+    return proposerRank(height, this.opts.signer.nodeId, this.deps.memberIds()) * PROPOSER_WINDOW_MS;
   }
 }

@@ -1,13 +1,12 @@
 import * as dns from "node:dns";
 import type { Logger } from "pino";
-import { formatHostPort, isDialable, type HostPort } from "../wire/host-port";
-import { NODE_ID, PROTOCOL_VERSION, type PeerAddress } from "../wire/peer-info";
-import type { HandshakeResponse__Output } from "../wire/generated/snowchain/v1/HandshakeResponse";
-import type { PeerInfo } from "../wire/generated/snowchain/v1/PeerInfo";
-import { ErrorCode, SnowchainError } from "../errors";
+import { formatHostPort, type HostPort } from "../wire/host-port";
+import type { PeerAddress } from "../wire/peer-info";
+import type { Handshaker } from "./handshake";
 import type { MemberInfo, MemberTable } from "./membership";
 import { CallError } from "./peer-client";
 import type { PeerPool } from "./peer-network";
+import type { Sessions } from "./sessions";
 
 /** Bootstrap rounds (about 1 + 2 + 4 s) that must find nobody else before a peer runs alone. */
 const ALONE_ROUNDS = 3;
@@ -25,7 +24,6 @@ export const MAX_HANDSHAKES_IN_FLIGHT = 64;
 export interface DiscoveryOptions {
   readonly selfId: string;
   readonly selfAddress: string;
-  readonly genesisId: string;
   readonly seeds: readonly HostPort[];
   /** Heartbeat period: pings, peer exchange, membership sweep. */
   readonly heartbeatMs: number;
@@ -34,6 +32,9 @@ export interface DiscoveryOptions {
 export interface DiscoveryDeps {
   readonly table: MemberTable;
   readonly pool: PeerPool;
+  /** The handshake protocol: proves both sides' identities and trades session tokens. */
+  readonly handshaker: Handshaker;
+  readonly sessions: Sessions;
   readonly log: Logger;
   readonly now: () => number;
   readonly lastAcceptedHeight: () => number;
@@ -99,31 +100,6 @@ export class Discovery {
     if (this.timer) clearTimeout(this.timer);
   }
 
-  /** What this peer says of itself in handshakes. */
-  selfInfo(): PeerInfo {
-    return { node_id: this.opts.selfId, address: this.opts.selfAddress };
-  }
-
-  /** Checks a remote's handshake fields; returns the reason it is refused, or undefined. */
-  refusal(protocolVersion: number, genesisId: string): string | undefined {
-    if (protocolVersion !== PROTOCOL_VERSION) {
-      return `protocol version ${protocolVersion}, this peer speaks ${PROTOCOL_VERSION}`;
-    }
-    if (genesisId !== this.opts.genesisId) {
-      return `genesis ${genesisId.slice(0, 16)}… is not this network's ${this.opts.genesisId.slice(0, 16)}…`;
-    }
-    return undefined;
-  }
-
-  /** A remote's handshake (PeerManager.Handshake): of this network, so a member (or one that came back). */
-  answerHandshake(caller: PeerAddress, protocolVersion: number, genesisId: string, lastAcceptedHeight: number): PeerAddress {
-    const why = this.refusal(protocolVersion, genesisId);
-    if (why) throw new SnowchainError(ErrorCode.WRONG_NETWORK, `not of this network: ${why}`);
-    this.deps.table.upsert(caller, this.deps.now());
-    this.deps.onRemoteHeight(caller.nodeId, lastAcceptedHeight);
-    return { nodeId: this.opts.selfId, address: this.opts.selfAddress };
-  }
-
   /** Peers a remote named (PeerManager.ExchangePeers): unknown ones become members only by answering a handshake. */
   learnOf(peers: readonly PeerAddress[]): void {
     for (const p of peers) {
@@ -132,7 +108,7 @@ export class Discovery {
   }
 
   /** Live members to tell a remote about, never the remote itself. */
-  peersFor(callerId: string | undefined, max: number): PeerAddress[] {
+  peersFor(callerId: string, max: number): PeerAddress[] {
     return this.deps.table
       .sampleLive(max + 1)
       .filter((m) => m.nodeId !== callerId)
@@ -146,48 +122,32 @@ export class Discovery {
     this.deps.onRemoteHeight(nodeId, lastAcceptedHeight);
   }
 
-  /** Dials an address, checks it is of this network, and makes it a member. */
+  /** Dials an address, proves both identities (Handshaker), and makes the remote a member. */
   async handshake(address: string): Promise<MemberInfo | undefined> {
     if (address === this.opts.selfAddress || this.handshaking.has(address)) return undefined;
     if (this.handshaking.size >= MAX_HANDSHAKES_IN_FLIGHT) return undefined;
     this.handshaking.add(address);
     try {
-      const res: HandshakeResponse__Output = await this.deps.pool.client(address).handshake({
-        self: this.selfInfo(),
-        protocol_version: PROTOCOL_VERSION,
-        genesis_id: Buffer.from(this.opts.genesisId, "hex"),
-        last_accepted_height: this.deps.lastAcceptedHeight(),
-      });
-      const why = this.refusal(res.protocol_version, res.genesis_id.toString("hex"));
-      if (why || !res.self) {
-        this.deps.onHandshake("refused");
-        this.deps.log.warn({ address, reason: why ?? "no peer info" }, "peer refused: not of this network");
-        this.deps.pool.drop(address);
-        return undefined;
-      }
-      if (res.self.node_id === this.opts.selfId) {
+      const result = await this.deps.handshaker.dial(address);
+      if (result.kind === "self") {
         this.selfAliases.add(address);
         this.deps.pool.drop(address); // ourselves under another address (a seed that is us)
         return undefined;
       }
-      this.deps.onHandshake("ok");
-      if (!NODE_ID.test(res.self.node_id)) {
+      if (result.kind === "refused") {
         this.deps.onHandshake("refused");
-        this.deps.log.warn({ address }, "peer refused: its node id is malformed");
-        this.deps.pool.drop(address);
+        this.deps.log.warn({ address, reason: result.reason }, "peer refused");
+        if (!this.deps.table.all().some((m) => m.address === address)) this.deps.pool.drop(address);
         return undefined;
       }
-      // An address it cannot be dialed at is replaced by the one that just answered.
-      const member = { nodeId: res.self.node_id, address: isDialable(res.self.address) ? res.self.address : address };
-      if (member.address !== address) this.deps.pool.drop(address);
-      this.deps.table.upsert(member, this.deps.now());
-      this.deps.onRemoteHeight(member.nodeId, res.last_accepted_height);
-      return member;
+      this.deps.onHandshake("ok");
+      if (result.member.address !== address) this.deps.pool.drop(address);
+      return result.member;
     } catch (err) {
       // The remote checks our genesis and protocol too: its FAILED_PRECONDITION is a refusal, not a failure.
-      const refused = err instanceof CallError && err.code === "FAILED_PRECONDITION";
+      const refused = err instanceof CallError && (err.code === "FAILED_PRECONDITION" || err.code === "ALREADY_EXISTS" || err.code === "UNAUTHENTICATED");
       this.deps.onHandshake(refused ? "refused" : "failed");
-      if (refused) this.deps.log.warn({ address, reason: err.message }, "peer refused us: not of this network");
+      if (refused) this.deps.log.warn({ address, reason: err.message }, "peer refused us");
       else this.deps.log.debug({ address, err: (err as Error).message }, "handshake failed");
       // A client per address that never answered would pile up (peer lists name any address).
       if (!this.deps.table.all().some((m) => m.address === address)) this.deps.pool.drop(address);
@@ -195,6 +155,12 @@ export class Discovery {
     } finally {
       this.handshaking.delete(address);
     }
+  }
+
+  /** A member's answer said it does not know our session (it restarted): handshake again. */
+  rehandshake(address: string): void {
+    this.deps.sessions.forget(address);
+    if (this.running) void this.handshake(address);
   }
 
   private async seedAddresses(): Promise<{ addresses: string[]; unresolved: number }> {
@@ -256,8 +222,7 @@ export class Discovery {
   private async exchange(member: MemberInfo): Promise<void> {
     try {
       const res = await this.deps.pool.client(member.address).exchangePeers({
-        self: this.selfInfo(),
-        known: this.deps.table.sampleLive(EXCHANGE_MAX).map((m) => ({ node_id: m.nodeId, address: m.address })),
+        known: this.deps.table.sampleLive(EXCHANGE_MAX).map((m) => ({ node_id: m.nodeId, address: m.address, name: m.name ?? "" })),
         max: EXCHANGE_MAX,
       });
       this.deps.table.markOk(member.nodeId, this.deps.now());

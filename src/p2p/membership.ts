@@ -5,6 +5,8 @@ export interface MemberInfo {
   readonly nodeId: NodeId;
   /** host:port the member can be dialed at. */
   readonly address: string;
+  /** Its human name, as it told in the handshake. */
+  readonly name?: string;
 }
 
 interface Member extends MemberInfo {
@@ -47,11 +49,18 @@ export class MemberTable implements Membership {
     private readonly onEvent: (event: MembershipEvent) => void = () => {},
   ) {}
 
-  /** A member that proved itself (handshake): added, or taken back at its (possibly new) address. */
-  upsert(info: MemberInfo, nowMs: number): void {
-    if (info.nodeId === this.opts.selfId || info.address === this.opts.selfAddress) return;
-    // Another node id at the same address: the old process is gone (restarted with a new id).
+  /**
+   * A member that proved itself (handshake): added, or taken back at its (possibly new) address.
+   * Returns false, changing nothing, when another member holds that address and still answers:
+   * a new id cannot evict a live member. One that stopped answering there is replaced (its
+   * process is gone; a new one, with a new key, took its place).
+   */
+  upsert(info: MemberInfo, nowMs: number): boolean {
+    if (info.nodeId === this.opts.selfId || info.address === this.opts.selfAddress) return false;
     for (const m of this.byId.values()) {
+      if (m.address === info.address && m.nodeId !== info.nodeId && m.failingSinceMs === undefined) return false;
+    }
+    for (const m of [...this.byId.values()]) {
       if (m.address === info.address && m.nodeId !== info.nodeId) this.remove(m);
     }
     const known = this.byId.get(info.nodeId);
@@ -59,16 +68,17 @@ export class MemberTable implements Membership {
       this.byId.set(info.nodeId, { ...info, lastOkMs: nowMs, failingSinceMs: undefined });
       this.changed();
       this.onEvent({ type: "joined", member: info });
-      return;
+      return true;
     }
     if (known.address !== info.address) {
       const previousAddress = known.address;
       this.byId.set(info.nodeId, { ...info, lastOkMs: nowMs, failingSinceMs: undefined });
       this.changed();
       this.onEvent({ type: "moved", member: info, previousAddress });
-      return;
+      return true;
     }
     this.markOk(info.nodeId, nowMs);
+    return true;
   }
 
   markOk(nodeId: NodeId, nowMs: number): void {

@@ -1,6 +1,7 @@
 import * as grpc from "@grpc/grpc-js";
 import { CHANNEL_OPTIONS } from "../wire/channel";
 import { v1 } from "../wire/proto";
+import { SESSION_METADATA } from "../wire/peer-info";
 import { statusName } from "../wire/status";
 import { DIRECT_TRANSPORT, type PeerMessageKind, type Transport } from "../wire/transport";
 import type { Block } from "../chain/types";
@@ -8,6 +9,8 @@ import type { Block__Output as WireBlockOut } from "../wire/generated/snowchain/
 import type { FetchBlockResponse__Output } from "../wire/generated/snowchain/v1/FetchBlockResponse";
 import type { GetAcceptedResponse__Output } from "../wire/generated/snowchain/v1/GetAcceptedResponse";
 import type { FetchRangeResponse__Output } from "../wire/generated/snowchain/v1/FetchRangeResponse";
+import type { HelloRequest } from "../wire/generated/snowchain/v1/HelloRequest";
+import type { HelloResponse__Output } from "../wire/generated/snowchain/v1/HelloResponse";
 import type { HandshakeRequest } from "../wire/generated/snowchain/v1/HandshakeRequest";
 import type { HandshakeResponse__Output } from "../wire/generated/snowchain/v1/HandshakeResponse";
 import type { ExchangePeersRequest } from "../wire/generated/snowchain/v1/ExchangePeersRequest";
@@ -23,7 +26,6 @@ import { blockToWire } from "../wire/convert";
 export type CallObserver = (method: string, code: string, seconds: number) => void;
 
 export interface PeerClientOptions {
-  readonly selfId: string;
   /** Deadline of a query on the stream. */
   readonly queryTimeoutMs: number;
   /** Deadline of every unary call. */
@@ -32,6 +34,10 @@ export interface PeerClientOptions {
   readonly lastAcceptedHeight?: () => number;
   /** What every outgoing message passes through. @default DIRECT_TRANSPORT */
   readonly transport?: Transport;
+  /** The session token the peer at an address gave this one (see Sessions); calls carry it. */
+  readonly sessionFor?: (address: string) => Buffer | undefined;
+  /** The peer at `address` did not know our session (it restarted): a new handshake is due. */
+  readonly onUnauthenticated?: (address: string) => void;
 }
 
 interface PendingQuery {
@@ -92,6 +98,10 @@ export class PeerClient {
     this.messages = new v1.MessageManager(address, creds, { ...CHANNEL_OPTIONS, channelOverride: this.peers.getChannel() });
   }
 
+  hello(req: HelloRequest): Promise<HelloResponse__Output> {
+    return this.unary("Hello", (md, o, cb) => this.peers.Hello(req, md, o, cb));
+  }
+
   handshake(req: HandshakeRequest): Promise<HandshakeResponse__Output> {
     return this.unary("Handshake", (md, o, cb) => this.peers.Handshake(req, md, o, cb));
   }
@@ -101,28 +111,28 @@ export class PeerClient {
   }
 
   ping(): Promise<PingResponse__Output> {
-    return this.unary("Ping", (md, o, cb) => this.peers.Ping({ node_id: this.opts.selfId, last_accepted_height: this.opts.lastAcceptedHeight?.() ?? 0 }, md, o, cb));
+    return this.unary("Ping", (md, o, cb) => this.peers.Ping({ last_accepted_height: this.opts.lastAcceptedHeight?.() ?? 0 }, md, o, cb));
   }
 
   async gossip(blocks: readonly Block[]): Promise<void> {
     const wire = blocks.map(blockToWire);
-    await this.unary("Gossip", (md, o, cb) => this.messages.Gossip({ node_id: this.opts.selfId, blocks: wire }, md, o, cb));
+    await this.unary("Gossip", (md, o, cb) => this.messages.Gossip({ blocks: wire }, md, o, cb));
     for (const b of blocks) this.remember(b.id);
   }
 
   async fetchBlock(id: string): Promise<WireBlockOut | null> {
-    const res = await this.unary<FetchBlockResponse__Output>("FetchBlock", (md, o, cb) => this.messages.FetchBlock({ id: Buffer.from(id, "hex"), node_id: this.opts.selfId }, md, o, cb));
+    const res = await this.unary<FetchBlockResponse__Output>("FetchBlock", (md, o, cb) => this.messages.FetchBlock({ id: Buffer.from(id, "hex") }, md, o, cb));
     return res.block ?? null;
   }
 
   getAccepted(height: number): Promise<GetAcceptedResponse__Output> {
-    return this.unary("GetAccepted", (md, o, cb) => this.messages.GetAccepted({ node_id: this.opts.selfId, height }, md, o, cb));
+    return this.unary("GetAccepted", (md, o, cb) => this.messages.GetAccepted({ height }, md, o, cb));
   }
 
   fetchRange(fromHeight: number, toHeight: number, timeoutMs?: number): Promise<FetchRangeResponse__Output> {
     return this.unary(
       "FetchRange",
-      (md, o, cb) => this.messages.FetchRange({ from_height: fromHeight, to_height: toHeight, node_id: this.opts.selfId }, md, o, cb),
+      (md, o, cb) => this.messages.FetchRange({ from_height: fromHeight, to_height: toHeight }, md, o, cb),
       timeoutMs,
     );
   }
@@ -150,7 +160,7 @@ export class PeerClient {
         reject(new CallError("QueryStream", "DEADLINE_EXCEEDED", `no answer within ${this.opts.queryTimeoutMs} ms`));
       }, this.opts.queryTimeoutMs);
       this.pending.set(requestId, { resolve, reject, timer, startedNs });
-      const message = { request_id: requestId, node_id: this.opts.selfId, from_height: fromHeight, to_height: toHeight, blocks: unsent.map(blockToWire) };
+      const message = { request_id: requestId, from_height: fromHeight, to_height: toHeight, blocks: unsent.map(blockToWire) };
       this.transport.send(this.address, "Query", () => {
         // The stream may have broken (or been replaced) while the transport held the message.
         if (this.stream !== stream) return;
@@ -170,6 +180,14 @@ export class PeerClient {
     this.peers.close();
   }
 
+  /** The session this peer holds for the remote, as call metadata (none before a handshake). */
+  private metadata(): grpc.Metadata {
+    const md = new grpc.Metadata();
+    const token = this.opts.sessionFor?.(this.address);
+    if (token !== undefined) md.set(SESSION_METADATA, token);
+    return md;
+  }
+
   private remember(id: string): void {
     if (this.sent.size >= MAX_SENT_BLOCKS) this.sent.clear();
     this.sent.add(id);
@@ -177,7 +195,8 @@ export class PeerClient {
 
   private openStream(): grpc.ClientDuplexStream<QueryRequest, QueryResponse__Output> {
     if (this.stream) return this.stream;
-    const stream = this.messages.QueryStream();
+    // The stream is authenticated once, when it opens: every query on it is from this peer.
+    const stream = this.messages.QueryStream(this.metadata());
     this.stream = stream;
     this.sent = new Set();
     this.calleeEpoch = undefined;
@@ -201,7 +220,10 @@ export class PeerClient {
       if (code !== "CANCELLED") this.broken = { untilMs: Date.now() + REDIAL_AFTER_MS, error: new CallError("QueryStream", code, details) };
       this.failPending(code, details);
     };
-    stream.on("error", (err: grpc.ServiceError) => broken(statusName(err.code), err.details || err.message));
+    stream.on("error", (err: grpc.ServiceError) => {
+      if (err.code === grpc.status.UNAUTHENTICATED) this.opts.onUnauthenticated?.(this.address);
+      broken(statusName(err.code), err.details || err.message);
+    });
     stream.on("end", () => broken("UNAVAILABLE", "stream ended"));
     return stream;
   }
@@ -235,7 +257,8 @@ export class PeerClient {
       // grpc-js enforces the deadline of a call it started; this one covers a call never started (dropped).
       const timer = setTimeout(() => fail("DEADLINE_EXCEEDED", `no answer within ${timeoutMs} ms`), timeoutMs + DEADLINE_SLACK_MS);
       this.transport.send(this.address, method, () => {
-        call(new grpc.Metadata(), { deadline }, (err, res) => {
+        call(method === "Hello" || method === "Handshake" ? new grpc.Metadata() : this.metadata(), { deadline }, (err, res) => {
+          if (err?.code === grpc.status.UNAUTHENTICATED && method !== "Handshake") this.opts.onUnauthenticated?.(this.address);
           if (err || res === undefined) {
             fail(err ? statusName(err.code) : "INTERNAL", err?.details || err?.message || "empty response");
             return;

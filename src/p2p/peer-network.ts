@@ -57,6 +57,8 @@ const ID_BYTES = 32;
  * fetches and gossip. Wire messages become domain values here.
  */
 export class PeerNetwork implements Network {
+  private answeredMs = Number.NEGATIVE_INFINITY;
+
   constructor(
     private readonly opts: PeerNetworkOptions,
     private readonly deps: PeerNetworkDeps,
@@ -71,7 +73,9 @@ export class PeerNetwork implements Network {
       this.deps.table.markFailed(to, this.deps.now());
       throw err;
     }
-    this.deps.table.markOk(to, this.deps.now());
+    const now = this.deps.now();
+    this.deps.table.markOk(to, now);
+    if (now > this.answeredMs) this.answeredMs = now;
     this.deps.onRemoteHeight(to, res.last_accepted_height);
     return {
       fromHeight: res.from_height,
@@ -79,6 +83,11 @@ export class PeerNetwork implements Network {
       preferredIds: res.preferred_ids.map((b) => (b.length === ID_BYTES ? b.toString("hex") : undefined)),
       lastAcceptedHeight: res.last_accepted_height,
     };
+  }
+
+  /** When a member last answered a query (ms); −∞ before any did. */
+  get lastAnswerMs(): number {
+    return this.answeredMs;
   }
 
   sampleLive(n: number): NodeId[] {

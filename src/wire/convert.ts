@@ -13,6 +13,8 @@ export function blockToWire(block: Block): WireBlock {
     proposer: block.proposer,
     timestamp_ms: block.timestampMs,
     entries: block.entries.map((e) => e.data),
+    proposer_key: block.proposerKey,
+    signature: block.signature,
   };
 }
 
@@ -31,6 +33,8 @@ export function blockFromWire(wire: WireBlockOut | null | undefined, maxEntries:
     proposer: wire.proposer,
     timestampMs: wire.timestamp_ms,
     entries: wire.entries,
+    proposerKey: wire.proposer_key,
+    signature: wire.signature,
   });
 }
 
@@ -43,6 +47,8 @@ export function acceptedToWire(block: Block): AcceptedBlock {
     proposer: block.proposer,
     timestamp_ms: block.timestampMs,
     entries: block.entries.map((e) => ({ id: Buffer.from(e.id, "hex"), data: e.data })),
+    proposer_key: block.proposerKey,
+    signature: block.signature,
   };
 }
 

@@ -14,6 +14,8 @@ const STATUS_OF: Readonly<Record<ErrorCode, status>> = {
   [ErrorCode.CORRUPT_STORE]: status.INTERNAL,
   [ErrorCode.BAD_CONFIG]: status.INTERNAL,
   [ErrorCode.DISABLED]: status.FAILED_PRECONDITION,
+  [ErrorCode.UNAUTHENTICATED]: status.UNAUTHENTICATED,
+  [ErrorCode.ADDRESS_TAKEN]: status.ALREADY_EXISTS,
 };
 
 /** A domain error as a gRPC error; anything unexpected is INTERNAL without leaking details. */

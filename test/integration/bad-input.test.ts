@@ -2,6 +2,9 @@ import { randomBytes } from "node:crypto";
 import { genesisBlock } from "../../src/chain/genesis";
 import { makeBlock } from "../../src/chain/hash";
 import type { Block } from "../../src/wire/generated/snowchain/v1/Block";
+import { nodeIdOf, verifySignature } from "../../src/chain/keys";
+import { handshakePayload } from "../../src/p2p/handshake";
+import type { HelloResponse__Output } from "../../src/wire/generated/snowchain/v1/HelloResponse";
 import type { ExchangePeersResponse__Output } from "../../src/wire/generated/snowchain/v1/ExchangePeersResponse";
 import type { FetchBlockResponse__Output } from "../../src/wire/generated/snowchain/v1/FetchBlockResponse";
 import type { FetchRangeResponse__Output } from "../../src/wire/generated/snowchain/v1/FetchRangeResponse";
@@ -10,8 +13,12 @@ import type { QueryRequest } from "../../src/wire/generated/snowchain/v1/QueryRe
 import type { QueryResponse__Output } from "../../src/wire/generated/snowchain/v1/QueryResponse";
 import type { StatusResponse__Output } from "../../src/wire/generated/snowchain/v1/StatusResponse";
 import { PROTOCOL_VERSION } from "../../src/wire/peer-info";
+import * as grpc from "@grpc/grpc-js";
+import { randomBytes as nonce } from "node:crypto";
+import { signerFor } from "../utils/chain/blocks";
 import { Cluster, readChain, type ClusterPeer } from "../utils/cluster";
 import { call, rawClients, refusedWith, type RawClients } from "../utils/grpc/raw";
+import { joinAs, type TestMember } from "../utils/p2p/member";
 import { waitFor } from "../utils/wait";
 
 const MAX_ENTRY_BYTES = 1024;
@@ -31,10 +38,19 @@ interface Snapshot {
   readonly chain: string[];
 }
 
+/**
+ * Strangers may only say Hello; everything else they send is refused. The intruder here is a
+ * member — it proved its key in a real handshake — that sends garbage: that is what a byzantine
+ * peer can do, and a peer must answer it with a clear status and change nothing.
+ */
 describe("a peer fed bad input over real gRPC", () => {
   let cluster: Cluster;
   let target: ClusterPeer;
   let raw: RawClients;
+  let intruder: TestMember & { readonly metadata: grpc.Metadata };
+  /** The intruder's session: what every member call below carries. */
+  let md: grpc.Metadata;
+  const INTRUDER = signerFor("intruder");
 
   const status = (r: RawClients = raw, timeoutMs = 10_000): Promise<StatusResponse__Output> =>
     call<StatusResponse__Output>((o, cb) => r.client.Status({}, o, cb), timeoutMs);
@@ -59,37 +75,54 @@ describe("a peer fed bad input over real gRPC", () => {
     return snapshot();
   }
 
-  /** A block that would extend the target's chain, with `change` applied. */
+  /** A block that would extend the target's chain, with `change` applied, signed by the intruder (as its proposer). */
   async function nextBlock(change: Partial<Block> = {}): Promise<Block> {
     const s = await status();
-    return {
+    const block: Block = {
       height: s.height + 1,
       parent_id: s.last_accepted_id,
-      proposer: "intruder",
+      proposer: INTRUDER.nodeId,
       timestamp_ms: Date.now(),
       entries: [randomBytes(16)],
       ...change,
     };
+    return signed(block);
   }
 
-  /** The id a wire block has (every receiver derives it the same way). */
-  function idOf(b: Block): string {
+  /**
+   * The block with the intruder's key and its signature of the id — also when the block names
+   * another proposer (a forgery). One that cannot even be hashed is sent unsigned.
+   */
+  function signed(b: Block): Block {
+    try {
+      return { ...b, proposer_key: INTRUDER.publicKey, signature: INTRUDER.sign(Buffer.from(idOf(b), "hex")) };
+    } catch {
+      return b;
+    }
+  }
+
+  function domainOf(b: Block) {
     return makeBlock({
       height: Number(b.height),
       parentId: Buffer.from(b.parent_id as Buffer).toString("hex"),
       proposer: b.proposer ?? "",
       timestampMs: Number(b.timestamp_ms),
       entries: (b.entries ?? []).map((e) => Buffer.from(e as Buffer)),
-    }).id;
+    });
   }
 
+  /** The id a wire block has (every receiver derives it the same way). */
+  const idOf = (b: Block): string => domainOf(b).id;
+
   const fetchBlock = (id: Buffer): Promise<FetchBlockResponse__Output> =>
-    call<FetchBlockResponse__Output>((o, cb) => raw.messages.FetchBlock({ id }, o, cb));
-  const gossip = (blocks: Block[]): Promise<unknown> => call((o, cb) => raw.messages.Gossip({ node_id: "intruder", blocks }, o, cb));
-  const query = (req: QueryRequest): Promise<QueryResponse__Output> => call<QueryResponse__Output>((o, cb) => raw.messages.Query(req, o, cb));
+    call<FetchBlockResponse__Output>((o, cb) => raw.messages.FetchBlock({ id }, md, o, cb));
+  const gossip = (blocks: Block[]): Promise<unknown> => call((o, cb) => raw.messages.Gossip({ blocks }, md, o, cb));
+  const query = (req: QueryRequest): Promise<QueryResponse__Output> => call<QueryResponse__Output>((o, cb) => raw.messages.Query(req, md, o, cb));
 
   beforeAll(async () => {
-    cluster = await Cluster.start(3, {
+    // Four peers: the intruder joins all of them (peer exchange spreads it) and never votes, and
+    // one silent member in five (20%) stays under 1 − αC/K = 25%, so the network goes on.
+    cluster = await Cluster.start(4, {
       MAX_ENTRY_BYTES: String(MAX_ENTRY_BYTES),
       MAX_BLOCK_BYTES: String(MAX_ENTRY_BYTES * MAX_BLOCK_ENTRIES),
       MAX_BLOCK_ENTRIES: String(MAX_BLOCK_ENTRIES),
@@ -98,8 +131,10 @@ describe("a peer fed bad input over real gRPC", () => {
     target = cluster.peers[0]!;
     raw = rawClients(target.addr);
     for (const p of cluster.peers) {
-      await waitFor(`${p.nodeId} to know both others`, async () => ((await p.api.status()).live_peers === 2 ? true : undefined));
+      await waitFor(`${p.name} to know the three others`, async () => ((await p.api.status()).live_peers === 3 ? true : undefined));
     }
+    intruder = await joinAs("intruder", target.addr);
+    md = intruder.metadata;
     // A chain above genesis, so "an older accepted block" and "the last accepted block" differ.
     for (const text of ["first", "second"]) {
       const res = await target.api.submit(Buffer.from(text), { waitForAcceptance: true, timeoutMs: 20_000 });
@@ -110,6 +145,7 @@ describe("a peer fed bad input over real gRPC", () => {
   afterAll(async () => {
     raw?.close();
     await cluster?.stop();
+    await intruder?.stop();
   });
 
   describe("malformed ids", () => {
@@ -168,14 +204,14 @@ describe("a peer fed bad input over real gRPC", () => {
       const page = await call<GetChainResponse__Output>((o, cb) => raw.client.GetChain({ from_height: 0, to_height: U64_MAX }, o, cb));
       expect(page.blocks.length).toBeGreaterThan(0);
       expect(page.blocks.length).toBeLessThanOrEqual(SYNC_BATCH);
-      const range = await call<FetchRangeResponse__Output>((o, cb) => raw.messages.FetchRange({ from_height: 1, to_height: U64_MAX }, o, cb));
+      const range = await call<FetchRangeResponse__Output>((o, cb) => raw.messages.FetchRange({ from_height: 1, to_height: U64_MAX }, md, o, cb));
       expect(range.blocks.length).toBeGreaterThan(0);
       expect(range.blocks.length).toBeLessThanOrEqual(SYNC_BATCH);
     });
 
     it("FetchRange refuses genesis and to < from, and answers nothing far ahead", async () => {
       const fetchRange = (from: number | string, to: number | string): Promise<FetchRangeResponse__Output> =>
-        call<FetchRangeResponse__Output>((o, cb) => raw.messages.FetchRange({ from_height: from, to_height: to }, o, cb));
+        call<FetchRangeResponse__Output>((o, cb) => raw.messages.FetchRange({ from_height: from, to_height: to }, md, o, cb));
       expect(await refusedWith(fetchRange(0, 3))).toBe("INVALID_ARGUMENT: heights 0..3 are not a range above genesis");
       expect(await refusedWith(fetchRange(4, 3))).toBe("INVALID_ARGUMENT: heights 4..3 are not a range above genesis");
       expect((await fetchRange(FAR, FAR + 5)).blocks).toEqual([]);
@@ -183,29 +219,29 @@ describe("a peer fed bad input over real gRPC", () => {
     });
 
     it("Query refuses a huge height range, to < from and genesis, and has no opinion far ahead", async () => {
-      expect(await refusedWith(query({ node_id: "intruder", from_height: 1, to_height: FAR }))).toBe("INVALID_ARGUMENT: a query covers at most 64 heights");
-      expect(await refusedWith(query({ node_id: "intruder", from_height: 5, to_height: 4 }))).toBe(
+      expect(await refusedWith(query({ from_height: 1, to_height: FAR }))).toBe("INVALID_ARGUMENT: a query covers at most 64 heights");
+      expect(await refusedWith(query({ from_height: 5, to_height: 4 }))).toBe(
         "INVALID_ARGUMENT: heights 5..4 are not a range above genesis",
       );
-      expect(await refusedWith(query({ node_id: "intruder", from_height: 0, to_height: 0 }))).toMatch(/^INVALID_ARGUMENT: /);
-      const ahead = await query({ node_id: "intruder", from_height: FAR, to_height: FAR + 3 });
+      expect(await refusedWith(query({ from_height: 0, to_height: 0 }))).toMatch(/^INVALID_ARGUMENT: /);
+      const ahead = await query({ from_height: FAR, to_height: FAR + 3 });
       expect(ahead.preferred_ids).toEqual([]);
-      const top = await query({ node_id: "intruder", from_height: U64_MAX, to_height: U64_MAX });
+      const top = await query({ from_height: U64_MAX, to_height: U64_MAX });
       expect(top.preferred_ids).toEqual([]);
       // The same call with sane heights answers the accepted id: the refusals above are about the input.
       const s = await status();
-      const sane = await query({ node_id: "intruder", from_height: s.height, to_height: s.height });
+      const sane = await query({ from_height: s.height, to_height: s.height });
       expect(sane.preferred_ids.map((b) => b.toString("hex"))).toEqual([s.last_accepted_id.toString("hex")]);
     });
 
     it("QueryStream answers a bad query without opinions and keeps the stream up", async () => {
       const s = await status();
-      const stream = raw.messages.QueryStream();
+      const stream = raw.messages.QueryStream(md);
       const answers: QueryResponse__Output[] = [];
       stream.on("data", (r: QueryResponse__Output) => answers.push(r));
-      stream.write({ request_id: 1, node_id: "intruder", from_height: 9, to_height: 2 });
-      stream.write({ request_id: 2, node_id: "intruder", from_height: 1, to_height: FAR });
-      stream.write({ request_id: 3, node_id: "intruder", from_height: s.height, to_height: s.height });
+      stream.write({ request_id: 1, from_height: 9, to_height: 2 });
+      stream.write({ request_id: 2, from_height: 1, to_height: FAR });
+      stream.write({ request_id: 3, from_height: s.height, to_height: s.height });
       await waitFor("three answers", () => (answers.length === 3 ? true : undefined));
       stream.end();
       expect(answers.map((a) => [Number(a.request_id), a.preferred_ids.map((b) => b.toString("hex"))])).toEqual([
@@ -239,9 +275,14 @@ describe("a peer fed bad input over real gRPC", () => {
       ["no entries", () => ({ entries: [] }), /^INVALID_ARGUMENT: .*entr/i],
       ["an oversized entry", () => ({ entries: [Buffer.alloc(MAX_ENTRY_BYTES + 1, 7)] }), /^INVALID_ARGUMENT: .*bytes/i],
       ["an empty proposer", () => ({ proposer: "" }), /^INVALID_ARGUMENT: .*proposer/i],
+      ["no signature", () => ({ signature: Buffer.alloc(0), proposer_key: Buffer.alloc(0) }), /^INVALID_ARGUMENT: block carries no 32-byte proposer key$/],
+      ["another peer's name as proposer", () => ({ proposer: signerFor("someone else").nodeId }), /^INVALID_ARGUMENT: block proposer [0-9a-f]{40} is not the node id of the key it carries$/],
       ["an entry already in the chain", () => ({ entries: [Buffer.from("first")] }), /^INVALID_ARGUMENT: .*already in the chain/],
     ])("is dropped: %s", async (_what, change, reason) => {
-      const block = await nextBlock(change(await nextBlock(), before));
+      const base = await nextBlock();
+      const changed = change(base, before);
+      // The intruder signs what it sends, but a changed signature or key is sent as changed.
+      const block = "signature" in changed || "proposer_key" in changed ? { ...base, ...changed } : await nextBlock(changed);
       if (reason) expect(await refusedWith(gossip([block]))).toMatch(reason);
       else await gossip([block]);
       expect(await refusedWith(fetchBlock(Buffer.from(idOf(block), "hex")))).toMatch(/^NOT_FOUND: /);
@@ -263,10 +304,10 @@ describe("a peer fed bad input over real gRPC", () => {
       await gossip([block]);
       const id = Buffer.from(idOf(block), "hex");
       const learned = await waitFor("the block to be known", () => fetchBlock(id).catch(() => undefined));
-      expect(learned.block?.proposer).toBe("intruder");
+      expect(learned.block?.proposer).toBe(INTRUDER.nodeId);
       // It goes through consensus like any proposal: every peer accepts it.
       for (const p of cluster.peers) {
-        await waitFor(`${p.nodeId} to accept the gossiped block`, async () => {
+        await waitFor(`${p.name} to accept the gossiped block`, async () => {
           const chain = await readChain(p.api);
           return chain.some((b) => b.id.equals(id)) ? true : undefined;
         });
@@ -274,52 +315,115 @@ describe("a peer fed bad input over real gRPC", () => {
     });
   });
 
-  describe("membership calls", () => {
-    const self = { node_id: "intruder", address: "127.0.0.1:9" };
+  describe("strangers", () => {
+    it("may not call anything but Hello and Handshake: every other peer call is UNAUTHENTICATED, and changes nothing", async () => {
+      const before = await snapshot();
+      const noSession = new grpc.Metadata();
+      const guessed = new grpc.Metadata();
+      guessed.set("snowchain-session-bin", randomBytes(16));
+      const block = await nextBlock();
+      for (const m of [noSession, guessed]) {
+        expect(await refusedWith(call((o, cb) => raw.peers.Ping({ last_accepted_height: FAR }, m, o, cb)))).toBe(
+          "UNAUTHENTICATED: no valid session: handshake first (Hello, then Handshake)",
+        );
+        expect(await refusedWith(call((o, cb) => raw.peers.ExchangePeers({ known: [] }, m, o, cb)))).toMatch(/^UNAUTHENTICATED: /);
+        expect(await refusedWith(call((o, cb) => raw.messages.Query({ from_height: 1, to_height: 1 }, m, o, cb)))).toMatch(/^UNAUTHENTICATED: /);
+        expect(await refusedWith(call((o, cb) => raw.messages.Gossip({ blocks: [block] }, m, o, cb)))).toMatch(/^UNAUTHENTICATED: /);
+        expect(await refusedWith(call((o, cb) => raw.messages.FetchRange({ from_height: 1, to_height: 2 }, m, o, cb)))).toMatch(/^UNAUTHENTICATED: /);
+        expect(await refusedWith(call((o, cb) => raw.messages.GetAccepted({ height: 1 }, m, o, cb)))).toMatch(/^UNAUTHENTICATED: /);
+      }
+      // A query stream without a session is closed at once.
+      const stream = raw.messages.QueryStream();
+      const closed = new Promise<string>((resolve) => stream.on("error", (e: grpc.ServiceError) => resolve(grpc.status[e.code]!)));
+      stream.write({ request_id: 1, from_height: 1, to_height: 1 });
+      expect(await closed).toBe("UNAUTHENTICATED");
+      expect(await snapshot()).toEqual(before);
+    });
+  });
+
+  describe("handshakes", () => {
+    const stranger = signerFor("stranger");
+    const genesis_id = Buffer.from(GENESIS, "hex");
+    const hello = (over: Record<string, unknown> = {}): Promise<HelloResponse__Output> =>
+      call<HelloResponse__Output>((o, cb) =>
+        raw.peers.Hello({ public_key: stranger.publicKey, address: "127.0.0.1:9", name: "stranger", protocol_version: PROTOCOL_VERSION, genesis_id, nonce: nonce(32), ...over }, o, cb),
+      );
     const handshake = (req: Parameters<RawClients["peers"]["Handshake"]>[0]): Promise<unknown> => call((o, cb) => raw.peers.Handshake(req, o, cb));
 
-    it("Handshake with a foreign genesis or protocol is FAILED_PRECONDITION, and nobody joins", async () => {
-      const before = await snapshot();
-      expect(await refusedWith(handshake({ self, protocol_version: PROTOCOL_VERSION, genesis_id: Buffer.from(FOREIGN_GENESIS, "hex") }))).toMatch(
+    it("Hello with a foreign genesis or protocol is FAILED_PRECONDITION", async () => {
+      expect(await refusedWith(hello({ genesis_id: Buffer.from(FOREIGN_GENESIS, "hex") }))).toMatch(
         /^FAILED_PRECONDITION: not of this network: genesis [0-9a-f]{16}… is not this network's/,
       );
-      expect(await refusedWith(handshake({ self, protocol_version: PROTOCOL_VERSION, genesis_id: Buffer.from("short") }))).toMatch(/^FAILED_PRECONDITION: /);
-      expect(await refusedWith(handshake({ self, protocol_version: PROTOCOL_VERSION + 1, genesis_id: Buffer.from(GENESIS, "hex") }))).toBe(
+      expect(await refusedWith(hello({ genesis_id: Buffer.from("short") }))).toMatch(/^FAILED_PRECONDITION: /);
+      expect(await refusedWith(hello({ protocol_version: PROTOCOL_VERSION + 1 }))).toBe(
         `FAILED_PRECONDITION: not of this network: protocol version ${PROTOCOL_VERSION + 1}, this peer speaks ${PROTOCOL_VERSION}`,
       );
-      expect((await status()).known_peers).toBe(before.knownPeers);
     });
 
     it.each([
-      ["no port", "127.0.0.1", /self\.address must be host:port/],
-      ["port 0", "127.0.0.1:0", /self\.address must be host:port/],
-      ["port 70000", "127.0.0.1:70000", /self\.address must be host:port/],
-      ["a URL", "http://127.0.0.1:9", /self\.address must be host:port/],
-      ["a bracketed non-hex host", "[zz]:9", /self\.address must be host:port/],
-      ["a bracketed IPv4", "[1.2.3.4]:9", /self\.address must be host:port/],
-    ])("Handshake with a bad address (%s) is INVALID_ARGUMENT", async (_what, address, reason) => {
-      const err = await refusedWith(handshake({ self: { node_id: "intruder", address }, protocol_version: PROTOCOL_VERSION, genesis_id: Buffer.from(GENESIS, "hex") }));
-      expect(err).toMatch(/^INVALID_ARGUMENT: /);
-      expect(err).toMatch(reason);
+      ["no port", "127.0.0.1"],
+      ["port 0", "127.0.0.1:0"],
+      ["port 70000", "127.0.0.1:70000"],
+      ["a URL", "http://127.0.0.1:9"],
+      ["a bracketed non-hex host", "[zz]:9"],
+      ["a bracketed IPv4", "[1.2.3.4]:9"],
+    ])("Hello with a bad address (%s) is INVALID_ARGUMENT", async (_what, address) => {
+      expect(await refusedWith(hello({ address }))).toMatch(/^INVALID_ARGUMENT: address must be host:port/);
     });
 
-    it("Handshake without a caller or with a bad node id is INVALID_ARGUMENT", async () => {
-      const genesis_id = Buffer.from(GENESIS, "hex");
-      expect(await refusedWith(handshake({ protocol_version: PROTOCOL_VERSION, genesis_id }))).toBe("INVALID_ARGUMENT: self is missing");
-      expect(await refusedWith(handshake({ self: { node_id: "a b", address: "127.0.0.1:9" }, protocol_version: PROTOCOL_VERSION, genesis_id }))).toBe(
-        "INVALID_ARGUMENT: self.node_id is not a valid node id",
+    it("Hello with a malformed key or nonce is INVALID_ARGUMENT", async () => {
+      expect(await refusedWith(hello({ public_key: Buffer.alloc(5) }))).toBe("INVALID_ARGUMENT: public_key must be 32 bytes, got 5");
+      expect(await refusedWith(hello({ nonce: Buffer.alloc(3) }))).toBe("INVALID_ARGUMENT: nonce must be 32 bytes, got 3");
+    });
+
+    it("the callee proves its key in Hello: its signature of our nonce verifies against the key its node id comes from", async () => {
+      const ours = nonce(32);
+      const res = await hello({ nonce: ours });
+      expect(nodeIdOf(res.public_key)).toBe(target.nodeId);
+      expect(verifySignature(res.public_key, handshakePayload(GENESIS, ours, res.address), res.signature)).toBe(true);
+      expect(verifySignature(res.public_key, handshakePayload(GENESIS, nonce(32), res.address), res.signature)).toBe(false);
+    });
+
+    it("Handshake without a Hello, or with a signature that is not the key's, is UNAUTHENTICATED, and nobody joins", async () => {
+      const before = await snapshot();
+      expect(await refusedWith(handshake({ public_key: signerFor("nobody said hello").publicKey, signature: Buffer.alloc(64), session: randomBytes(16) }))).toBe(
+        "UNAUTHENTICATED: no pending Hello for this key (or it expired): say Hello first",
       );
+      const challenge = await hello();
+      // Signed by another key than the one that said Hello: someone claiming the stranger's id.
+      const impostor = signerFor("impostor");
+      const forged = impostor.sign(handshakePayload(GENESIS, challenge.nonce, "127.0.0.1:9"));
+      expect(await refusedWith(handshake({ public_key: stranger.publicKey, signature: forged, session: randomBytes(16) }))).toBe(
+        `UNAUTHENTICATED: the signature does not prove the caller holds the key of ${stranger.nodeId}`,
+      );
+      // The challenge is used up: replaying the Hello's answer later gets nowhere either.
+      const replay = stranger.sign(handshakePayload(GENESIS, challenge.nonce, "127.0.0.1:9"));
+      expect(await refusedWith(handshake({ public_key: stranger.publicKey, signature: replay, session: randomBytes(16) }))).toMatch(/^UNAUTHENTICATED: no pending Hello/);
+      expect((await status()).known_peers).toBe(before.knownPeers);
     });
 
+    it("a new id cannot take a live member's address: ALREADY_EXISTS, and the member stays", async () => {
+      const member = cluster.peers[1]!;
+      const squatter = signerFor("squatter");
+      const challenge = await hello({ public_key: squatter.publicKey, address: member.addr, name: "squatter" });
+      const signature = squatter.sign(handshakePayload(GENESIS, challenge.nonce, member.addr));
+      expect(await refusedWith(handshake({ public_key: squatter.publicKey, signature, session: randomBytes(16) }))).toBe(
+        `ALREADY_EXISTS: another live member holds ${member.addr}`,
+      );
+      const peers = await call<ExchangePeersResponse__Output>((o, cb) => raw.peers.ExchangePeers({ known: [], max: 64 }, md, o, cb));
+      expect(peers.peers.find((p) => p.address === member.addr)?.node_id).toBe(member.nodeId);
+    });
+  });
+
+  describe("membership calls of a member", () => {
     it("ExchangePeers refuses too many peers and answers at most its bound", async () => {
       const before = await snapshot();
       const known = Array.from({ length: 65 }, (_, i) => ({ node_id: `ghost-${i}`, address: `127.0.0.1:${1000 + i}` }));
-      expect(await refusedWith(call((o, cb) => raw.peers.ExchangePeers({ self, known, max: 10 }, o, cb)))).toBe(
+      expect(await refusedWith(call((o, cb) => raw.peers.ExchangePeers({ known, max: 10 }, md, o, cb)))).toBe(
         "INVALID_ARGUMENT: known lists 65 peers, at most 64 allowed",
       );
-      expect(await refusedWith(call((o, cb) => raw.peers.ExchangePeers({ self: { node_id: "", address: "x" }, known: [] }, o, cb)))).toMatch(/^INVALID_ARGUMENT: /);
       // Named peers that do not answer are only candidates: none becomes a member.
-      const res = await call<ExchangePeersResponse__Output>((o, cb) => raw.peers.ExchangePeers({ self, known: known.slice(0, 64), max: 100000 }, o, cb));
+      const res = await call<ExchangePeersResponse__Output>((o, cb) => raw.peers.ExchangePeers({ known: known.slice(0, 64), max: 100000 }, md, o, cb));
       expect(res.peers.map((p) => p.node_id).sort()).toEqual(cluster.peers.filter((p) => p !== target).map((p) => p.nodeId).sort());
       expect((await status()).known_peers).toBe(before.knownPeers);
     });
@@ -330,7 +434,7 @@ describe("a peer fed bad input over real gRPC", () => {
     const flooder = rawClients(target.addr);
     const other = rawClients(target.addr);
     try {
-      const stream = flooder.messages.QueryStream();
+      const stream = flooder.messages.QueryStream(md);
       let answered = 0;
       const done = new Promise<void>((resolve, reject) => {
         stream.on("data", () => {
@@ -338,7 +442,7 @@ describe("a peer fed bad input over real gRPC", () => {
         });
         stream.on("error", reject);
       });
-      for (let i = 1; i <= 5000; i++) stream.write({ request_id: i, node_id: "flooder", from_height: s.height, to_height: s.height });
+      for (let i = 1; i <= 5000; i++) stream.write({ request_id: i, from_height: s.height, to_height: s.height });
 
       // Status from another client, one after another for as long as the flood lasts (at least a few).
       let statuses = 0;
@@ -358,7 +462,7 @@ describe("a peer fed bad input over real gRPC", () => {
     }
     // Healthy afterwards: it answers, and still knows its peers.
     const after = await status();
-    expect(after.live_peers).toBe(2);
+    expect(after.live_peers).toBe(cluster.peers.length); // the three others and the intruder
     expect(after.height).toBeGreaterThanOrEqual(s.height);
   });
 
@@ -366,7 +470,7 @@ describe("a peer fed bad input over real gRPC", () => {
     const res = await cluster.peers[1]!.api.submit(Buffer.from("still alive"), { waitForAcceptance: true, timeoutMs: 20_000 });
     expect(res.accepted).toBe(true);
     for (const p of cluster.peers) {
-      await waitFor(`${p.nodeId} to accept it`, async () => ((await p.api.status()).height >= Number(res.height) ? true : undefined));
+      await waitFor(`${p.name} to accept it`, async () => ((await p.api.status()).height >= Number(res.height) ? true : undefined));
     }
     const chains = await Promise.all(cluster.peers.map((p) => readChain(p.api)));
     const ids = chains.map((c) => c.slice(0, Number(res.height)).map((b) => b.id.toString("hex")));

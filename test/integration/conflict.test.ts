@@ -1,16 +1,19 @@
 import * as grpc from "@grpc/grpc-js";
 import { blockToWire } from "../../src/wire/convert";
 import { v1 } from "../../src/wire/proto";
-import { makeBlock } from "../../src/chain/hash";
+import { signedBlock } from "../../src/chain/signing";
 import type { Block } from "../../src/chain/types";
+import { signerFor } from "../utils/chain/blocks";
 import { Cluster, readChain } from "../utils/cluster";
+import { testMember, type TestMember } from "../utils/p2p/member";
 import { waitFor } from "../utils/wait";
 
-/** Gossips blocks to one peer as another peer would. */
-function gossip(addr: string, blocks: Block[]): Promise<void> {
+/** Gossips blocks to one peer as another member would. */
+async function gossip(tester: TestMember, addr: string, blocks: Block[]): Promise<void> {
+  const metadata = await tester.join(addr);
   const client = new v1.MessageManager(addr, grpc.credentials.createInsecure());
   return new Promise((resolve, reject) =>
-    client.Gossip({ node_id: "tester", blocks: blocks.map(blockToWire) }, (err) => {
+    client.Gossip({ blocks: blocks.map(blockToWire) }, metadata, (err) => {
       client.close();
       if (err) reject(err);
       else resolve();
@@ -20,15 +23,19 @@ function gossip(addr: string, blocks: Block[]): Promise<void> {
 
 describe("conflicting proposals", () => {
   let cluster: Cluster;
+  let tester: TestMember;
 
   beforeAll(async () => {
     cluster = await Cluster.start(5);
     for (const p of cluster.peers) {
-      await waitFor(`${p.nodeId} to know 4 live members`, async () => ((await p.api.status()).live_peers === 4 ? true : undefined));
+      await waitFor(`${p.name} to know 4 live members`, async () => ((await p.api.status()).live_peers === 4 ? true : undefined));
     }
+    // A member that never votes: 1 of 6 in every sample, under 1 − αC/K.
+    tester = await testMember("tester");
   });
   afterAll(async () => {
     await cluster?.stop();
+    await tester?.stop();
   });
 
   it("three blocks at one height, each known first by different peers: every peer accepts the same one, and no entry is lost", async () => {
@@ -36,26 +43,20 @@ describe("conflicting proposals", () => {
     const parentId = status.last_accepted_id.toString("hex");
     const height = Number(status.height) + 1;
     const proposals = ["a", "b", "c"].map((name) =>
-      makeBlock({
-        height,
-        parentId,
-        proposer: `tester-${name}`,
-        timestampMs: Date.now(),
-        entries: [Buffer.from(`${name}-1`), Buffer.from(`${name}-2`)],
-      }),
+      signedBlock({ height, parentId, timestampMs: Date.now(), entries: [Buffer.from(`${name}-1`), Buffer.from(`${name}-2`)] }, signerFor(`tester-${name}`)),
     );
     // peers 0,1 see a first; 2,3 see b; 4 sees c. Queries then spread all three.
     await Promise.all([
-      gossip(cluster.peers[0]!.addr, [proposals[0]!]),
-      gossip(cluster.peers[1]!.addr, [proposals[0]!]),
-      gossip(cluster.peers[2]!.addr, [proposals[1]!]),
-      gossip(cluster.peers[3]!.addr, [proposals[1]!]),
-      gossip(cluster.peers[4]!.addr, [proposals[2]!]),
+      gossip(tester, cluster.peers[0]!.addr, [proposals[0]!]),
+      gossip(tester, cluster.peers[1]!.addr, [proposals[0]!]),
+      gossip(tester, cluster.peers[2]!.addr, [proposals[1]!]),
+      gossip(tester, cluster.peers[3]!.addr, [proposals[1]!]),
+      gossip(tester, cluster.peers[4]!.addr, [proposals[2]!]),
     ]);
 
     const winners = await Promise.all(
       cluster.peers.map((p) =>
-        waitFor(`${p.nodeId} to accept a block at height ${height}`, async () => {
+        waitFor(`${p.name} to accept a block at height ${height}`, async () => {
           const chain = await readChain(p.api);
           return chain[height - 1]?.id.toString("hex");
         }),

@@ -39,7 +39,7 @@ describe("PeerClient query stream", () => {
     server.addService(v1.MessageManager.service, handlers);
     const port = await new Promise<number>((resolve, reject) => server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
     address = `127.0.0.1:${port}`;
-    client = new PeerClient(address, { selfId: "asker", queryTimeoutMs: 2000, callTimeoutMs: 2000 });
+    client = new PeerClient(address, { queryTimeoutMs: 2000, callTimeoutMs: 2000 });
   });
   afterAll(async () => {
     client.close();

@@ -64,7 +64,7 @@ describe("a syncing peer among honest members and one that lies about its chain"
     const genesis = genesisBlock("snowchain");
     const fabricated = chainOn(genesis, 40);
     const liarPort = await freePort();
-    liar = (await FakePeerManager.start(`127.0.0.1:${liarPort}`, { nodeId: "liar", address: `127.0.0.1:${liarPort}`, genesisId: genesis.id, height: 40, messages: liarMessages(fabricated, genesis) })).fake;
+    liar = (await FakePeerManager.start(`127.0.0.1:${liarPort}`, { name: "liar", address: `127.0.0.1:${liarPort}`, genesisId: genesis.id, height: 40, messages: liarMessages(fabricated, genesis) })).fake;
 
     // A new peer that knows all three from the start.
     const late = await startPeer(dir, 2, await freePort(), [p0, p1, liarPort].map((p) => `127.0.0.1:${p}`).join(","));

@@ -1,11 +1,13 @@
 import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
-import { makeBlock } from "../../src/chain/hash";
+import { signedBlock } from "../../src/chain/signing";
 import { genesisBlock } from "../../src/chain/genesis";
 import { FaultyTransport } from "../../src/p2p/faulty-transport";
 import { CallError, PeerClient } from "../../src/p2p/peer-client";
+import { SESSION_METADATA } from "../../src/wire/peer-info";
 import { DIRECT_TRANSPORT } from "../../src/wire/transport";
+import { testMember, type TestMember } from "../utils/p2p/member";
 import { startPeer, type ClusterPeer } from "../utils/cluster";
 import { freePort } from "../utils/ports";
 import { waitFor } from "../utils/wait";
@@ -18,13 +20,19 @@ import { waitFor } from "../utils/wait";
 describe("the transport seam of a PeerClient, against a real peer", () => {
   let dir: string;
   let peer: ClusterPeer;
+  let tester: TestMember;
+  let session: Buffer;
   const clients: PeerClient[] = [];
 
   beforeAll(async () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), "snowchain-transport-"));
     peer = await startPeer(dir, 0, await freePort(), "");
+    // Peer calls need a member's session: the tester joins as a peer would.
+    tester = await testMember("tester");
+    session = (await tester.join(peer.addr)).get(SESSION_METADATA)[0] as Buffer;
   });
   afterAll(async () => {
+    await tester.stop();
     for (const c of clients) c.close();
     peer.api.close();
     await peer.node.stop();
@@ -32,7 +40,7 @@ describe("the transport seam of a PeerClient, against a real peer", () => {
   });
 
   function client(transport: FaultyTransport): PeerClient {
-    const c = new PeerClient(peer.addr, { selfId: "tester", queryTimeoutMs: 300, callTimeoutMs: 300, transport });
+    const c = new PeerClient(peer.addr, { queryTimeoutMs: 300, callTimeoutMs: 300, transport, sessionFor: () => session });
     clients.push(c);
     return c;
   }
@@ -61,7 +69,7 @@ describe("the transport seam of a PeerClient, against a real peer", () => {
     const t = faulty();
     const c = client(t);
     const genesis = genesisBlock("snowchain");
-    const block = makeBlock({ height: 1, parentId: genesis.id, proposer: "tester", timestampMs: Date.now(), entries: [Buffer.from("x")] });
+    const block = signedBlock({ height: 1, parentId: genesis.id, timestampMs: Date.now(), entries: [Buffer.from("x")] }, tester.signer);
     t.set([{ peers: [], direction: "out", drop: 1 }]);
     await expect(c.query(1, 1, [block])).rejects.toMatchObject({ code: "DEADLINE_EXCEEDED" });
     t.set([]);

@@ -10,6 +10,9 @@ import { freePort } from "./ports";
 
 export interface ClusterPeer {
   readonly index: number;
+  /** Its human name (NODE_ID), peer-i. */
+  readonly name: string;
+  /** Its node id, derived from its key. */
   readonly nodeId: string;
   readonly addr: string;
   readonly node: SnowchainNode;
@@ -28,11 +31,11 @@ export async function startPeer(dir: string, i: number, port: number, seeds: str
     HEARTBEAT_MS: "300",
     ...env,
   });
-  const log = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }).child({ node_id: config.nodeId });
+  const log = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }).child({ node_id: config.name });
   const node = new SnowchainNode(config, log, "test");
   await node.start();
   const addr = `127.0.0.1:${port}`;
-  return { index: i, nodeId: config.nodeId, addr, node, api: new GrpcSnowchainApi(createClient(addr)) };
+  return { index: i, name: config.name, nodeId: node.nodeId, addr, node, api: new GrpcSnowchainApi(createClient(addr)) };
 }
 
 /** Peers in this process over real gRPC on loopback, each told of one seed (its predecessor). */

@@ -2,14 +2,14 @@ import { ErrorCode, SnowchainError } from "../../../src/errors";
 import { genesisBlock } from "../../../src/chain/genesis";
 import { entryId, makeBlock } from "../../../src/chain/hash";
 import type { Block, BlockFields, EntryId } from "../../../src/chain/types";
+import { signedBlock } from "../../../src/chain/signing";
 import {
-  MAX_PROPOSER_BYTES,
   validateBlock,
   validateEntryData,
   type BlockLimits,
   type ValidationContext,
 } from "../../../src/chain/validate";
-import { childOf, data } from "../../utils/chain/blocks";
+import { childOf, data, signerFor, TEST_SIGNER } from "../../utils/chain/blocks";
 import { thrown } from "../../utils/chain/errors";
 
 const limits: BlockLimits = { maxEntryBytes: 16, maxBlockEntries: 4, maxBlockBytes: 40 };
@@ -77,8 +77,23 @@ describe("validateBlock", () => {
     expect(err.message).toMatch(message);
   });
 
-  it("accepts a proposer of exactly 128 bytes", () => {
-    expect(() => validateBlock(child({ proposer: "p".repeat(MAX_PROPOSER_BYTES) }), context())).not.toThrow();
+  it("accepts a block signed by its proposer", () => {
+    expect(() => validateBlock(child(), context())).not.toThrow();
+  });
+
+  it("refuses a block in another peer's name: unsigned, signed by another key, or with a forged signature", () => {
+    const honest = child();
+    const other = signerFor("other");
+    const unsigned = makeBlock({ ...honest, entries: honest.entries.map((e) => e.data), proposerKey: undefined, signature: undefined });
+    expect(failure(unsigned).message).toBe("block carries no 32-byte proposer key");
+    // Another key claiming the honest proposer's id:
+    const stolenName = { ...honest, proposerKey: other.publicKey, signature: other.sign(Buffer.from(honest.id, "hex")) };
+    expect(failure(stolenName).message).toBe(`block proposer ${honest.proposer} is not the node id of the key it carries`);
+    // The right key, a signature of something else:
+    const forged = { ...honest, signature: TEST_SIGNER.sign(Buffer.from("not the id")) };
+    expect(failure(forged).message).toBe(`block signature does not verify: it was not signed by its proposer ${honest.proposer}`);
+    const broken = { ...honest, signature: Buffer.alloc(64) };
+    expect(failure(broken).code).toBe(ErrorCode.INVALID_BLOCK);
   });
 
   it("refuses an entry already in the ancestry, naming it", () => {
@@ -97,7 +112,7 @@ describe("validateBlock", () => {
 
   it("accepts the first block on genesis", () => {
     const genesis = genesisBlock("net");
-    const first = makeBlock({ height: 1, parentId: genesis.id, proposer: "a", timestampMs: 5, entries: [data(1)] });
+    const first = signedBlock({ height: 1, parentId: genesis.id, timestampMs: 5, entries: [data(1)] }, TEST_SIGNER);
     expect(() => validateBlock(first, context({ parent: genesis }))).not.toThrow();
   });
 });

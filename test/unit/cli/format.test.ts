@@ -52,6 +52,7 @@ describe("JSON shapes", () => {
     expect(Object.keys(s).sort()).toEqual(
       [
         "nodeId",
+        "name",
         "address",
         "version",
         "height",

@@ -46,7 +46,7 @@ describe("loadConfig defaults", () => {
 
   it("names the node after the host and advertises a dialable address on the listen port", () => {
     // A host name that is not a valid node id would make the default refuse to load.
-    if (/^[A-Za-z0-9._:-]{1,64}$/.test(os.hostname())) expect(config.nodeId).toBe(os.hostname());
+    if (/^[A-Za-z0-9._:-]{1,64}$/.test(os.hostname())) expect(config.name).toBe(os.hostname());
     expect(config.advertise.port).toBe(50051);
     expect(config.advertise.host).not.toBe("0.0.0.0");
     expect(config.advertise.host).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
@@ -104,7 +104,7 @@ describe("loadConfig parses every variable", () => {
 
   it("reads each one into its typed field", () => {
     expect(loadConfig(env)).toEqual({
-      nodeId: "peer-7",
+      name: "peer-7",
       networkName: "lab.net_2",
       listen: { host: "127.0.0.1", port: 6000 },
       advertise: { host: "peer-7.example", port: 6001 },

@@ -2,7 +2,7 @@ import pino from "pino";
 import type { AcceptedReport } from "../../../src/behaviour/behaviour";
 import type { Block } from "../../../src/chain/types";
 import { Sync, type SyncPeers } from "../../../src/ledger/sync";
-import { chainOn, childOf } from "../../utils/chain/blocks";
+import { chainOn, childOf, signerFor } from "../../utils/chain/blocks";
 import { useTmpDir } from "../../utils/chain/tmp-dir";
 import { openLedger, type TestLedger } from "../../utils/ledger/ledger";
 import { waitFor } from "../../utils/wait";
@@ -63,7 +63,7 @@ describe("Sync trusts a majority of the sampled members, never one", () => {
   const fabricated = (n: number, from: Block = t.genesis): Block[] => {
     const out: Block[] = [];
     let tip = from;
-    for (let i = 0; i < n; i++) out.push((tip = childOf(tip, { proposer: "liar", entries: [Buffer.from(`fake ${tip.height + 1}`)] })));
+    for (let i = 0; i < n; i++) out.push((tip = childOf(tip, { entries: [Buffer.from(`fake ${tip.height + 1}`)] }, signerFor("liar"))));
     return out;
   };
 

@@ -7,7 +7,10 @@ import type { HostPort } from "../../../src/config";
 import { Discovery, MAX_HANDSHAKES_IN_FLIGHT } from "../../../src/p2p/discovery";
 import { PROTOCOL_VERSION } from "../../../src/wire/peer-info";
 import { MemberTable } from "../../../src/p2p/membership";
+import { Handshaker } from "../../../src/p2p/handshake";
 import { PeerPool } from "../../../src/p2p/peer-network";
+import { Sessions } from "../../../src/p2p/sessions";
+import { signerFor } from "../../utils/chain/blocks";
 import { FakePeerManager } from "../../utils/p2p/fake-peer-manager";
 import { startPeerAt, type LoopbackPeer } from "../../utils/p2p/loopback-peer";
 import { freePort } from "../../utils/ports";
@@ -18,6 +21,7 @@ const FOREIGN_GENESIS = genesisBlock("elsewhere").id;
 
 interface Harness {
   readonly discovery: Discovery;
+  readonly handshaker: Handshaker;
   readonly table: MemberTable;
   readonly pool: PeerPool;
   /** Every handshake outcome, in order. */
@@ -30,23 +34,30 @@ interface Harness {
 
 /** A Discovery over a real PeerPool (real gRPC), with its resolver and callbacks recorded. */
 function harness(
-  selfId: string,
+  name: string,
   selfAddress: string,
   seeds: readonly HostPort[],
   resolve: (host: string) => Promise<string[]>,
   { callTimeoutMs = 2000, heartbeatMs = 200 }: { callTimeoutMs?: number; heartbeatMs?: number } = {},
 ): Harness {
+  const signer = signerFor(name);
+  const selfId = signer.nodeId;
+  const log = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
   const table = new MemberTable({ selfId, selfAddress, graceMs: 10_000, maxNeighbors: 8 }, Math.random);
-  const pool = new PeerPool({ selfId, queryTimeoutMs: 1000, callTimeoutMs }, () => {});
+  const sessions = new Sessions();
+  const pool = new PeerPool({ queryTimeoutMs: 1000, callTimeoutMs, sessionFor: (a) => sessions.tokenFor(a) }, () => {});
+  const handshaker = new Handshaker({ signer, name, selfAddress, genesisId: GENESIS }, { table, pool, sessions, now: Date.now, lastAcceptedHeight: () => 0, onRemoteHeight: () => {} });
   const results: string[] = [];
   const resolved: string[] = [];
   let joined: boolean | undefined;
   const discovery = new Discovery(
-    { selfId, selfAddress, genesisId: GENESIS, seeds, heartbeatMs },
+    { selfId, selfAddress, seeds, heartbeatMs },
     {
       table,
       pool,
-      log: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }),
+      handshaker,
+      sessions,
+      log,
       now: Date.now,
       lastAcceptedHeight: () => 0,
       onRemoteHeight: () => {},
@@ -61,6 +72,7 @@ function harness(
   );
   const h: Harness = {
     discovery,
+    handshaker,
     table,
     pool,
     results,
@@ -95,7 +107,8 @@ afterAll(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 
-const names = (h: Harness): string[] => h.table.all().map((m) => `${m.nodeId}@${m.address}`).sort();
+/** Members by the names they gave (their node ids are derived from keys). */
+const names = (h: Harness): string[] => h.table.all().map((m) => `${m.name ?? m.nodeId}@${m.address}`).sort();
 
 async function fake(addr: string, opts: Parameters<typeof FakePeerManager.start>[1]): Promise<{ fake: FakePeerManager; port: number }> {
   const started = await FakePeerManager.start(addr, opts);
@@ -144,33 +157,33 @@ describe("Discovery", () => {
   });
 
   it("refuses a peer that answers with another network's genesis or protocol, even if it accepts us", async () => {
-    const { port: foreignPort } = await fake("127.0.0.1:0", { nodeId: "careless", genesisId: FOREIGN_GENESIS });
-    const { port: oldPort } = await fake("127.0.0.1:0", { nodeId: "ancient", genesisId: GENESIS, protocolVersion: PROTOCOL_VERSION + 1 });
-    const { port: okPort } = await fake("127.0.0.1:0", { nodeId: "friend", genesisId: GENESIS });
+    const { port: foreignPort } = await fake("127.0.0.1:0", { name: "careless", genesisId: FOREIGN_GENESIS });
+    const { port: oldPort } = await fake("127.0.0.1:0", { name: "ancient", genesisId: GENESIS, protocolVersion: PROTOCOL_VERSION + 1 });
+    const { port: okPort } = await fake("127.0.0.1:0", { name: "friend", genesisId: GENESIS });
     const h = harness("local", `127.0.0.1:${await freePort()}`, [], async (host) => [host]);
 
     expect(await h.discovery.handshake(`127.0.0.1:${foreignPort}`)).toBeUndefined();
     expect(await h.discovery.handshake(`127.0.0.1:${oldPort}`)).toBeUndefined();
-    expect(await h.discovery.handshake(`127.0.0.1:${okPort}`)).toEqual({ nodeId: "friend", address: `127.0.0.1:${okPort}` });
+    expect(await h.discovery.handshake(`127.0.0.1:${okPort}`)).toEqual({ nodeId: signerFor("friend").nodeId, address: `127.0.0.1:${okPort}`, name: "friend" });
     expect(h.results).toEqual(["refused", "refused", "ok"]);
     expect(names(h)).toEqual([`friend@127.0.0.1:${okPort}`]);
   });
 
   it("tells why a remote is not of this network", () => {
     const h = harness("local", "127.0.0.1:1", [], async () => []);
-    expect(h.discovery.refusal(PROTOCOL_VERSION, GENESIS)).toBeUndefined();
-    expect(h.discovery.refusal(PROTOCOL_VERSION + 1, GENESIS)).toBe(
+    expect(h.handshaker.refusal(PROTOCOL_VERSION, GENESIS)).toBeUndefined();
+    expect(h.handshaker.refusal(PROTOCOL_VERSION + 1, GENESIS)).toBe(
       `protocol version ${PROTOCOL_VERSION + 1}, this peer speaks ${PROTOCOL_VERSION}`,
     );
-    expect(h.discovery.refusal(PROTOCOL_VERSION, FOREIGN_GENESIS)).toMatch(/^genesis [0-9a-f]{16}… is not this network's [0-9a-f]{16}…$/);
-    expect(h.discovery.refusal(PROTOCOL_VERSION, Buffer.alloc(5).toString("hex"))).toMatch(/^genesis 0000000000… is not this network's/);
+    expect(h.handshaker.refusal(PROTOCOL_VERSION, FOREIGN_GENESIS)).toMatch(/^genesis [0-9a-f]{16}… is not this network's [0-9a-f]{16}…$/);
+    expect(h.handshaker.refusal(PROTOCOL_VERSION, Buffer.alloc(5).toString("hex"))).toMatch(/^genesis 0000000000… is not this network's/);
   });
 
   it("makes a network of one after a few rounds when the seed resolves only to itself", async () => {
     const port = await freePort();
     // The seed name resolves to this peer's own address and to an alias of it (another interface):
     // the alias answers the handshake with this peer's own node id.
-    const { fake: alias } = await fake(`127.0.0.6:${port}`, { nodeId: "solo", genesisId: GENESIS });
+    const { fake: alias } = await fake(`127.0.0.6:${port}`, { name: "solo", genesisId: GENESIS });
     const solo = harness("solo", `127.0.0.1:${port}`, [{ host: "me.test", port }], async () => ["127.0.0.1", "127.0.0.6"]);
     // Control: a seed that does not resolve (yet) may be a peer still starting: never alone.
     const waiting = harness("waiting", `127.0.0.1:${await freePort()}`, [{ host: "later.test", port }], async () => {
@@ -192,9 +205,9 @@ describe("Discovery", () => {
   it("takes at most a bounded number of addresses from one peer exchange", async () => {
     const many = await freePort();
     // A peer naming 200 others, all on loopback addresses where one fake answers.
-    const { fake: crowd } = await fake(`0.0.0.0:${many}`, { nodeId: "crowd", genesisId: GENESIS });
+    const { fake: crowd } = await fake(`0.0.0.0:${many}`, { name: "crowd", genesisId: GENESIS });
     const listed = Array.from({ length: 200 }, (_, i) => ({ node_id: `ghost-${i}`, address: `127.0.${2 + Math.floor(i / 200)}.${1 + (i % 200)}:${many}` }));
-    const { port: talker } = await fake("127.0.0.1:0", { nodeId: "talker", genesisId: GENESIS, address: "", peers: listed });
+    const { port: talker } = await fake("127.0.0.1:0", { name: "talker", genesisId: GENESIS, address: "", peers: listed });
 
     // No heartbeat during the test: only the bootstrap round's exchange is counted.
     const h = harness("local", `127.0.0.1:${await freePort()}`, [{ host: "127.0.0.1", port: talker }], async (host) => [host], { heartbeatMs: 60_000 });
@@ -207,7 +220,7 @@ describe("Discovery", () => {
 
   it(`keeps at most ${MAX_HANDSHAKES_IN_FLIGHT} handshakes in flight, whatever it is asked to dial`, async () => {
     const port = await freePort();
-    const { fake: slow } = await fake(`0.0.0.0:${port}`, { nodeId: "slow", genesisId: GENESIS, hold: true });
+    const { fake: slow } = await fake(`0.0.0.0:${port}`, { name: "slow", genesisId: GENESIS, hold: true });
     const h = harness("local", `127.0.0.1:${await freePort()}`, [], async (host) => [host], { callTimeoutMs: 20_000 });
 
     let settled = 0;
@@ -219,7 +232,7 @@ describe("Discovery", () => {
     await Promise.all(all);
     expect(slow.maxHeld).toBe(MAX_HANDSHAKES_IN_FLIGHT);
     // The places are free again.
-    expect(await h.discovery.handshake(`127.0.2.1:${port}`)).toEqual({ nodeId: "slow", address: `127.0.2.1:${port}` });
+    expect(await h.discovery.handshake(`127.0.2.1:${port}`)).toEqual({ nodeId: signerFor("slow").nodeId, address: `127.0.2.1:${port}`, name: "slow" });
   });
 
   it("lets go of the client of an address that did not answer", async () => {

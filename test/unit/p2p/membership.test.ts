@@ -62,15 +62,25 @@ describe("MemberTable", () => {
     expect(moved).toEqual({ type: "moved", member: { nodeId: "peer-1", address: "10.0.2.1:50051" }, previousAddress: "10.0.1.1:50051" });
   });
 
-  it("replaces the member at an address when a new id answers there (a restart with a new id)", () => {
+  it("a new id cannot evict a live member from its address", () => {
     const { t, events } = table();
     t.upsert(peer(1), 0);
-    t.upsert({ nodeId: "peer-1-reborn", address: peer(1).address }, 10);
+    expect(t.upsert({ nodeId: "squatter", address: peer(1).address }, 10)).toBe(false);
+    expect(infos(t.all())).toEqual([peer(1)]);
+    expect(summary(events)).toEqual(["joined peer-1@10.0.1.1:50051"]);
+  });
+
+  it("replaces the member at an address once it stopped answering and a new id answers there (a restart with a new key)", () => {
+    const { t, events } = table();
+    t.upsert(peer(1), 0);
+    t.markFailed("peer-1", 5);
+    expect(t.upsert({ nodeId: "peer-1-reborn", address: peer(1).address }, 10)).toBe(true);
     expect(infos(t.all())).toEqual([{ nodeId: "peer-1-reborn", address: peer(1).address }]);
     expect(t.has("peer-1")).toBe(false);
     expect(t.members()).toEqual(["peer-1-reborn"]);
     expect(summary(events)).toEqual([
       "joined peer-1@10.0.1.1:50051",
+      "down peer-1@10.0.1.1:50051",
       "dropped peer-1@10.0.1.1:50051",
       "joined peer-1-reborn@10.0.1.1:50051",
     ]);

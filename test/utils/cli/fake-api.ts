@@ -35,6 +35,8 @@ export function makeChain(n: number): AcceptedBlock__Output[] {
       proposer: `peer-${h % 3}`,
       timestamp_ms: 1_700_000_000_000 + h * 1000,
       entries,
+      proposer_key: Buffer.alloc(0),
+      signature: Buffer.alloc(0),
     });
   }
   return blocks;
@@ -43,6 +45,7 @@ export function makeChain(n: number): AcceptedBlock__Output[] {
 export function makeStatus(over: Partial<StatusResponse__Output> = {}): StatusResponse__Output {
   return {
     node_id: "peer-0",
+    name: "peer-0",
     address: "127.0.0.1:50051",
     version: "0.1.0",
     height: 7,

@@ -5,7 +5,9 @@ import type { Block, BlockId } from "../../../src/chain/types";
  * readable ids ("a1", "b2") make failures easy to read.
  */
 export function testBlock(id: BlockId, height: number, parentId: BlockId, proposer = "test"): Block {
-  return { id, height, parentId, proposer, timestampMs: 0, entries: [] };
+  return { id, height, parentId, proposer, timestampMs: 0, entries: [], proposerKey: NO_BYTES, signature: NO_BYTES };
 }
+
+const NO_BYTES = Buffer.alloc(0);
 
 export const GENESIS = testBlock("genesis", 0, "");
