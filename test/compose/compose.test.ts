@@ -8,20 +8,10 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import {
-  findCompose,
-  freePort,
-  getJson,
-  projectLeftovers,
-  requireEngine,
-  run,
-  runOk,
-  sleep,
-  volumeExists,
-  waitFor,
-  type ComposeCommand,
-  type ContainerInfo,
-} from "./harness";
+import { findCompose, projectLeftovers, type ComposeCommand, type ContainerInfo } from "./harness";
+import { requireEngine, volumeExists } from "../utils/docker";
+import { getJson, run, runOk, sleep, waitFor } from "../utils/exec";
+import { freePort } from "../utils/ports";
 import { ComposeTestnet, IMAGE, REPO_ROOT, chainKey, entryCounts } from "./testnet";
 
 /** Knobs the test runs with (docker-compose.yml defaults otherwise). */

@@ -6,17 +6,8 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import {
-  inspect,
-  run,
-  runOk,
-  serviceContainers,
-  tail,
-  type ComposeCommand,
-  type ContainerInfo,
-  type RunOptions,
-  type RunResult,
-} from "./harness";
+import { inspect, serviceContainers, type ComposeCommand, type ContainerInfo } from "./harness";
+import { run, runOk, tail, type RunOptions, type RunResult } from "../utils/exec";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 export const IMAGE = "snowchain:local";
