@@ -236,7 +236,8 @@ describe("the testnet under Compose", () => {
       expect([...(img!.Config.Entrypoint ?? []), ...(img!.Config.Cmd ?? [])]).toEqual(["snowchain", "peer"]);
       expect(Object.keys(img!.Config.ExposedPorts ?? {}).sort()).toEqual(["50051/tcp", "9100/tcp"]);
       expect(Object.keys(img!.Config.Volumes ?? {})).toEqual(["/data"]);
-      expect(img!.Config.Healthcheck?.Test.join(" ")).toContain("healthcheck.js");
+      // Liveness: Swarm lists a task in DNS only once healthy (docker-compose.yml asks /readyz).
+      expect(img!.Config.Healthcheck?.Test).toEqual(["CMD", "node", "/app/docker/healthcheck.js", "/healthz"]);
       const version = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")).version as string;
       const out = await runOk("docker", ["run", "--rm", "--network", "none", IMAGE, "--version"]);
       expect(out.trim()).toBe(version);
