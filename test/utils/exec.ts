@@ -90,3 +90,12 @@ export async function getJson<T>(url: string, timeoutMs = 5000): Promise<T> {
   if (!res.ok) throw new Error(`GET ${url}: HTTP ${res.status}`);
   return (await res.json()) as T;
 }
+
+/** `promise`, or its error with `context()` (logs, say) appended to the message. */
+export async function explained<T>(promise: Promise<T>, context: () => Promise<string>): Promise<T> {
+  try {
+    return await promise;
+  } catch (err) {
+    throw new Error(`${err instanceof Error ? err.message : String(err)}\n${await context().catch((e: unknown) => String(e))}`);
+  }
+}
