@@ -18,7 +18,7 @@ export const STACK_FILE = path.join(REPO_ROOT, "docker-stack.yml");
  * SNOWCHAIN_ENGINE). The suite needs it for the second node; without it the suite fails.
  */
 export function engineScript(): string {
-  const file = process.env.SNOWCHAIN_ENGINE?.trim() || path.resolve(REPO_ROOT, "..", "shared", "docker", "engine");
+  const file = path.resolve(process.env.SNOWCHAIN_ENGINE?.trim() || path.join(REPO_ROOT, "..", "shared", "docker", "engine"));
   if (!fs.existsSync(file)) {
     throw new Error(
       `No engine script at ${file}: the swarm test makes its two-node swarm with \`engine swarm up2\`. ` +
