@@ -47,9 +47,12 @@ USER node
 VOLUME ["/data"]
 # gRPC (peers and the CLI), then HTTP /metrics, /healthz, /readyz.
 EXPOSE 50051 9100
-# Healthy = /readyz answers 200 on METRICS_PORT; node does the asking (no curl in a slim image).
+# Healthy = alive: /healthz answers 200 on METRICS_PORT (node asks; no curl in a slim image).
+# Liveness, not readiness: Docker Swarm puts a task in DNS (tasks.peer) only once it is healthy,
+# and /readyz passes only after the peer found the others through that DNS. Compose overrides it
+# with /readyz (docker-compose.yml); Kubernetes probes /healthz and /readyz itself.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
-  CMD ["node", "/app/docker/healthcheck.js"]
+  CMD ["node", "/app/docker/healthcheck.js", "/healthz"]
 # Exec form: `snowchain` (node, through the shebang) is PID 1 and gets SIGTERM from `docker stop`
 # itself; the peer handles SIGTERM and SIGINT and stops cleanly. Compose adds `init: true` as well.
 ENTRYPOINT ["snowchain"]

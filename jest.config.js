@@ -3,8 +3,9 @@ module.exports = {
   testEnvironment: "node",
   roots: ["<rootDir>/test"],
   testMatch: ["**/*.test.ts"],
-  // Stages with their own command and needs: npm run test:dashboards (Prometheus), npm run test:compose (Docker).
-  testPathIgnorePatterns: ["/node_modules/", "/test/dashboards/", "/test/compose/"],
+  // Stages with their own command and needs: npm run test:dashboards (Prometheus), npm run
+  // test:compose and npm run test:swarm (Docker).
+  testPathIgnorePatterns: ["/node_modules/", "/test/dashboards/", "/test/compose/", "/test/swarm/"],
   // tsc checks types (npm run typecheck); jest only transpiles, which keeps the suite fast.
   transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json" }] },
   testTimeout: 60000,

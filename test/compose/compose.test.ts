@@ -8,21 +8,14 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import {
-  findCompose,
-  freePort,
-  getJson,
-  projectLeftovers,
-  requireEngine,
-  run,
-  runOk,
-  sleep,
-  volumeExists,
-  waitFor,
-  type ComposeCommand,
-  type ContainerInfo,
-} from "./harness";
-import { ComposeTestnet, IMAGE, REPO_ROOT, chainKey, entryCounts } from "./testnet";
+import { findCompose, projectLeftovers, type ComposeCommand, type ContainerInfo } from "./harness";
+import { IMAGE, buildImage, requireEngine, volumeExists } from "../utils/docker";
+import { explained, run, runOk, sleep, waitFor } from "../utils/exec";
+import { freePort } from "../utils/ports";
+import { waitPrometheusTargets } from "../utils/prometheus";
+import { Scenario } from "../utils/scenario";
+import { waitConverged as waitConvergedOn } from "../utils/peer-cli";
+import { ComposeTestnet, REPO_ROOT } from "./testnet";
 
 /** Knobs the test runs with (docker-compose.yml defaults otherwise). */
 const POLL_TIMEOUT_MS = 1000;
@@ -41,29 +34,12 @@ let bad: ComposeTestnet | undefined;
 let promPort = 0;
 /** Every entry text submitted so far: each must be in every chain exactly once. */
 const texts: string[] = [];
-/** The first scenario step that failed: later ones report it instead of waiting out deadlines. */
-let broken: string | undefined;
-
 function info(line: string): void {
   process.stdout.write(`compose test: ${line}\n`);
 }
 
-/** A scenario step: later steps build on its state, so after a failure they stop at once. */
-function step(name: string, fn: () => Promise<void>, timeoutMs?: number): void {
-  test(
-    name,
-    async () => {
-      if (broken !== undefined) throw new Error(`not run: an earlier step failed ("${broken}")`);
-      try {
-        await fn();
-      } catch (err) {
-        broken = name;
-        throw err;
-      }
-    },
-    timeoutMs,
-  );
-}
+const scenario = new Scenario();
+const step = scenario.step.bind(scenario);
 
 function testnet(): ComposeTestnet {
   if (!net) throw new Error("the compose project was not set up (see the beforeAll error)");
@@ -83,81 +59,36 @@ function running(list: readonly ContainerInfo[]): ContainerInfo[] {
 async function waitHealthy(expected: number): Promise<ContainerInfo[]> {
   const t = testnet();
   let last: ContainerInfo[] = [];
-  await waitFor(
-    `${expected} healthy peer replicas`,
-    async () => {
-      last = await t.peers();
-      const healthy = last.filter((c) => c.status === "running" && c.health === "healthy");
-      const bad = last.find((c) => c.status === "exited" || c.status === "dead");
-      if (bad) throw new Error(`replica ${bad.name} ${bad.status} (exit ${bad.exitCode})`);
-      return {
-        ok: last.length === expected && healthy.length === expected,
-        detail: last.map((c) => `${c.name}=${c.status}/${c.health || "-"}`).join(" "),
-      };
-    },
-    HEALTHY_MS,
-    1000,
-  ).catch(async (err: unknown) => {
-    throw new Error(`${(err as Error).message}\n--- logs ---\n${await t.logs(30)}`);
-  });
+  await explained(
+    waitFor(
+      `${expected} healthy peer replicas`,
+      async () => {
+        last = await t.peers();
+        const healthy = last.filter((c) => c.status === "running" && c.health === "healthy");
+        const bad = last.find((c) => c.status === "exited" || c.status === "dead");
+        if (bad) throw new Error(`replica ${bad.name} ${bad.status} (exit ${bad.exitCode})`);
+        return {
+          ok: last.length === expected && healthy.length === expected,
+          detail: last.map((c) => `${c.name}=${c.status}/${c.health || "-"}`).join(" "),
+        };
+      },
+      HEALTHY_MS,
+      1000,
+    ),
+    async () => `--- logs ---\n${await t.logs(30)}`,
+  );
   return last;
 }
 
 /** Every given replica has every submitted entry exactly once, and all their chains are identical. */
-async function waitConverged(replicas: readonly ContainerInfo[], why: string): Promise<void> {
+function waitConverged(replicas: readonly ContainerInfo[], why: string): Promise<void> {
   const t = testnet();
-  await waitFor(
-    `${why}: identical chains holding every entry exactly once on ${replicas.map((c) => c.number).join(",")}`,
-    async () => {
-      const chains = await Promise.all(replicas.map((c) => t.chain(c)));
-      const keys = new Set(chains.map(chainKey));
-      const problems: string[] = [];
-      chains.forEach((chain, i) => {
-        const counts = entryCounts(chain, texts);
-        const wrong = [...counts].filter(([, n]) => n !== 1);
-        const top = chain.length > 0 ? chain[chain.length - 1]!.height : -1;
-        if (wrong.length > 0) {
-          problems.push(`#${replicas[i]!.number} (height ${top}): ${wrong.map(([tx, n]) => `"${tx}"×${n}`).join(" ")}`);
-        }
-      });
-      return {
-        ok: problems.length === 0 && keys.size === 1,
-        detail: `${keys.size} distinct chains; ${problems.join("; ") || "every entry once everywhere"}`,
-      };
-    },
-    CONVERGE_MS,
-    1000,
-  );
-}
-
-interface PromTarget {
-  discoveredLabels: Record<string, string>;
-  labels: Record<string, string>;
-  health: string;
+  return waitConvergedOn(replicas, (c) => `#${c.number}`, (c) => t.chain(c), texts, why, CONVERGE_MS);
 }
 
 /** Prometheus's peer targets (found through DNS, `peer`) are exactly these replicas, all up. */
-async function waitPrometheusTargets(replicas: readonly ContainerInfo[]): Promise<void> {
-  const want = replicas.flatMap((c) => c.ips.map((ip) => `${ip}:9100`)).sort();
-  await waitFor(
-    `Prometheus scraping ${replicas.length} peer targets found through DNS`,
-    async () => {
-      const body = await getJson<{ data: { activeTargets: PromTarget[] } }>(
-        `http://127.0.0.1:${promPort}/api/v1/targets?state=active`,
-      );
-      const peers = body.data.activeTargets.filter((t) => t.discoveredLabels.__meta_dns_name === "peer");
-      const up = peers
-        .filter((t) => t.health === "up")
-        .map((t) => t.discoveredLabels.__address__ ?? "")
-        .sort();
-      return {
-        ok: peers.length === want.length && JSON.stringify(up) === JSON.stringify(want),
-        detail: `want up ${want.join(" ")}; targets ${peers.map((t) => `${t.discoveredLabels.__address__}=${t.health}`).join(" ")}`,
-      };
-    },
-    PROMETHEUS_MS,
-    1000,
-  );
+async function waitPeerTargets(replicas: readonly ContainerInfo[]): Promise<void> {
+  await waitPrometheusTargets(promPort, "peer", replicas.flatMap((c) => c.ips.map((ip) => `${ip}:9100`)), PROMETHEUS_MS);
 }
 
 /** Strips Compose's "peer_1  | " (v1) or "peer-1  | " (v2) prefix from `compose logs` lines. */
@@ -182,8 +113,8 @@ beforeAll(async () => {
 }, 60000);
 
 afterAll(async () => {
-  if (broken !== undefined && net) {
-    info(`"${broken}" failed; peer logs:\n${await net.logs(40).catch((e: unknown) => String(e))}`);
+  if (scenario.broken !== undefined && net) {
+    info(`"${scenario.broken}" failed; peer logs:\n${await net.logs(40).catch((e: unknown) => String(e))}`);
   }
   for (const t of [bad, net]) {
     if (!t) continue;
@@ -230,7 +161,7 @@ describe("the testnet under Compose", () => {
   step(
     "the image builds and runs `snowchain` as a non-root user with a healthcheck",
     async () => {
-      await runOk("docker", ["build", "--force-rm", "--network", "host", "-t", IMAGE, REPO_ROOT], { timeoutMs: 900000 });
+      await buildImage(IMAGE, REPO_ROOT);
       const [img] = JSON.parse(await runOk("docker", ["image", "inspect", IMAGE])) as {
         Size: number;
         Config: {
@@ -246,7 +177,8 @@ describe("the testnet under Compose", () => {
       expect([...(img!.Config.Entrypoint ?? []), ...(img!.Config.Cmd ?? [])]).toEqual(["snowchain", "peer"]);
       expect(Object.keys(img!.Config.ExposedPorts ?? {}).sort()).toEqual(["50051/tcp", "9100/tcp"]);
       expect(Object.keys(img!.Config.Volumes ?? {})).toEqual(["/data"]);
-      expect(img!.Config.Healthcheck?.Test.join(" ")).toContain("healthcheck.js");
+      // Liveness: Swarm lists a task in DNS only once healthy (docker-compose.yml asks /readyz).
+      expect(img!.Config.Healthcheck?.Test).toEqual(["CMD", "node", "/app/docker/healthcheck.js", "/healthz"]);
       const version = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")).version as string;
       const out = await runOk("docker", ["run", "--rm", "--network", "none", IMAGE, "--version"]);
       expect(out.trim()).toBe(version);
@@ -308,7 +240,7 @@ describe("the testnet under Compose", () => {
   });
 
   step("Prometheus finds the 5 replicas through DNS and scrapes them", async () => {
-    await waitPrometheusTargets(running(await testnet().peers()));
+    await waitPeerTargets(running(await testnet().peers()));
   });
 
   step("entries submitted through different replicas land once in every chain; all chains are identical", async () => {
@@ -390,7 +322,7 @@ describe("the testnet under Compose", () => {
     expect(added).toHaveLength(2);
     // They started with empty volumes: holding the same chain means they fetched all of it.
     await waitConverged(all, "after scaling to 7");
-    await waitPrometheusTargets(all);
+    await waitPeerTargets(all);
   });
 
   step("scale to 4: after the grace period the network accepts blocks again", async () => {
@@ -403,7 +335,7 @@ describe("the testnet under Compose", () => {
     expect(removed).toHaveLength(3);
     await t.submitVia(after[after.length - 1]!.number, entryText("after scaling to 4"), 90);
     await waitConverged(after, "after scaling to 4");
-    await waitPrometheusTargets(after);
+    await waitPeerTargets(after);
     // Compose (v1 and v2) leaves a scaled-down replica's anonymous volume behind: README says to
     // `docker volume prune`; here exactly those are removed.
     for (const c of removed) {

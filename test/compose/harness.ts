@@ -3,72 +3,7 @@
  * so the suite runs wherever `docker` talks to an engine and Compose is installed (v2 plugin or
  * docker-compose 1.29).
  */
-import { execFile } from "node:child_process";
-import * as net from "node:net";
-
-export interface RunResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-export interface RunOptions {
-  env?: NodeJS.ProcessEnv;
-  cwd?: string;
-  /** Kill the command after this long. @default 60000 */
-  timeoutMs?: number;
-}
-
-const MAX_OUTPUT = 64 * 1024 * 1024;
-
-/** Runs a command and resolves with its exit code and output; never rejects on a non-zero exit. */
-export function run(file: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
-  return new Promise((resolve) => {
-    execFile(
-      file,
-      [...args],
-      { env: opts.env ?? process.env, cwd: opts.cwd, timeout: opts.timeoutMs ?? 60000, maxBuffer: MAX_OUTPUT },
-      (err, stdout, stderr) => {
-        const e = err as (NodeJS.ErrnoException & { code?: number | string; killed?: boolean }) | null;
-        let code = 0;
-        if (e) {
-          if (typeof e.code === "number") code = e.code;
-          else code = 127; // spawn failure (ENOENT) or killed by the timeout
-          if (e.killed) stderr += `\n(killed after ${opts.timeoutMs ?? 60000} ms)`;
-          else if (typeof e.code === "string") stderr += `\n(${e.code}: ${e.message})`;
-        }
-        resolve({ code, stdout: String(stdout), stderr: String(stderr) });
-      },
-    );
-  });
-}
-
-/** Like run(), but throws with the command line and its output when it exits non-zero. */
-export async function runOk(file: string, args: readonly string[], opts: RunOptions = {}): Promise<string> {
-  const r = await run(file, args, opts);
-  if (r.code !== 0) {
-    throw new Error(`\`${[file, ...args].join(" ")}\` exited ${r.code}\n${tail(r.stderr || r.stdout, 40)}`);
-  }
-  return r.stdout;
-}
-
-export function tail(text: string, lines: number): string {
-  return text.trimEnd().split("\n").slice(-lines).join("\n");
-}
-
-/** Throws a clear error when no Docker engine answers: the compose suite must fail, never skip. */
-export async function requireEngine(): Promise<string> {
-  const r = await run("docker", ["info", "--format", "{{.ServerVersion}}"], { timeoutMs: 30000 });
-  const version = r.stdout.trim();
-  if (r.code !== 0 || version === "" || version.includes("<no value>")) {
-    throw new Error(
-      "No Docker engine answers (`docker info` failed), so the compose test cannot run.\n" +
-        "Start one and run again (on the snowchain dev machines: ../shared/docker/engine start, then the stand-in images: see .ci/run).\n" +
-        tail(r.stderr || r.stdout, 10),
-    );
-  }
-  return version;
-}
+import { run, runOk } from "../utils/exec";
 
 /** How Compose is invoked: `docker compose` (v2) or `docker-compose` (1.29). */
 export interface ComposeCommand {
@@ -94,52 +29,6 @@ export async function findCompose(): Promise<ComposeCommand> {
   throw new Error(
     `Compose not found: neither \`docker compose\` nor \`docker-compose\` answers${wanted ? ` (SNOWCHAIN_COMPOSE=${wanted})` : ""}`,
   );
-}
-
-/** A free TCP port on 127.0.0.1 (for a published port). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/**
- * Polls `check` until it returns { ok: true } or the deadline passes; then throws with what the
- * last check saw. A check that throws counts as not yet (its message is kept).
- */
-export async function waitFor(
-  what: string,
-  check: () => Promise<{ ok: boolean; detail: string }>,
-  timeoutMs: number,
-  intervalMs = 500,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let detail = "(not checked yet)";
-  for (;;) {
-    try {
-      const r = await check();
-      if (r.ok) return;
-      detail = r.detail;
-    } catch (err) {
-      detail = err instanceof Error ? err.message : String(err);
-    }
-    if (Date.now() >= deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last seen: ${detail}`);
-    await sleep(intervalMs);
-  }
-}
-
-/** GET a URL and parse its JSON body. */
-export async function getJson<T>(url: string, timeoutMs = 5000): Promise<T> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-  if (!res.ok) throw new Error(`GET ${url}: HTTP ${res.status}`);
-  return (await res.json()) as T;
 }
 
 /** What the compose test needs from `docker inspect` of one container. */
@@ -215,8 +104,4 @@ export async function projectLeftovers(project: string): Promise<string[]> {
     runOk("docker", ["volume", "ls", "-q", "--filter", label]).then((s) => s.split("\n").map((x) => (x ? `volume ${x}` : ""))),
   ]);
   return lists.flat().filter((x) => x !== "");
-}
-
-export async function volumeExists(name: string): Promise<boolean> {
-  return (await run("docker", ["volume", "inspect", name], { timeoutMs: 30000 })).code === 0;
 }

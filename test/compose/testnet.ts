@@ -6,80 +6,12 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import {
-  inspect,
-  run,
-  runOk,
-  serviceContainers,
-  tail,
-  type ComposeCommand,
-  type ContainerInfo,
-  type RunOptions,
-  type RunResult,
-} from "./harness";
+import { inspect, serviceContainers, type ComposeCommand, type ContainerInfo } from "./harness";
+import { environmentWithout } from "../utils/docker";
+import { run, runOk, tail, type RunOptions, type RunResult } from "../utils/exec";
+import { parseAccepted, peerChain, peerStatus, submitArgs, type BlockJson, type StatusJson, type SubmitJson } from "../utils/peer-cli";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
-export const IMAGE = "snowchain:local";
-/** The address the CLI calls inside a peer container. */
-const LOCAL_PEER = "127.0.0.1:50051";
-
-/**
- * The knobs docker-compose.yml reads. The test clears them from its own environment so that a
- * developer's shell does not change what is tested, then sets the few it needs.
- */
-export const COMPOSE_KNOBS = [
-  "PEERS",
-  "SEEDS",
-  "NETWORK_NAME",
-  "LOG_LEVEL",
-  "SNOWBALL_K",
-  "SNOWBALL_ALPHA_PREFERENCE",
-  "SNOWBALL_ALPHA_CONFIDENCE",
-  "SNOWBALL_BETA",
-  "SNOWBALL_CONCURRENT_POLLS",
-  "POLL_TIMEOUT_MS",
-  "MEMBER_GRACE_MS",
-  "HEARTBEAT_MS",
-  "MAX_NEIGHBORS",
-  "MAX_ENTRY_BYTES",
-  "MAX_BLOCK_ENTRIES",
-  "MAX_BLOCK_BYTES",
-  "MEMPOOL_MAX_ENTRIES",
-  "MAX_PROCESSING_HEIGHTS",
-  "SYNC_BATCH",
-  "LOAD_RATE",
-  "PROMETHEUS_PORT",
-  "PROMETHEUS_RETENTION",
-  "GRAFANA_PORT",
-  "COMPOSE_FILE",
-  "COMPOSE_PROFILES",
-  "COMPOSE_PROJECT_NAME",
-];
-
-/** `snowchain chain --json`: one object per accepted block (src/cli/format.ts BlockJson). */
-export interface BlockJson {
-  height: number;
-  id: string;
-  parentId: string;
-  proposer: string;
-  entries: { id: string; data: string; encoding: "utf8" | "base64" }[];
-}
-
-/** `snowchain status --json` (src/cli/format.ts StatusJson), the fields the test reads. */
-export interface StatusJson {
-  nodeId: string;
-  height: number;
-  livePeers: number;
-  knownPeers: number;
-  syncing: boolean;
-}
-
-/** `snowchain submit --json` (src/cli/format.ts SubmitJson). */
-export interface SubmitJson {
-  id: string;
-  accepted: boolean;
-  height: number | null;
-}
 
 export class ComposeTestnet {
   readonly env: NodeJS.ProcessEnv;
@@ -92,8 +24,8 @@ export class ComposeTestnet {
     readonly project: string,
     knobs: Record<string, string>,
   ) {
-    const env: NodeJS.ProcessEnv = { ...process.env };
-    for (const k of COMPOSE_KNOBS) delete env[k];
+    // The test sets the few knobs it needs; Compose's own variables would change the project.
+    const env = environmentWithout(path.join(REPO_ROOT, "docker-compose.yml"), ["COMPOSE_FILE", "COMPOSE_PROFILES", "COMPOSE_PROJECT_NAME"]);
     this.env = { ...env, ...knobs, COMPOSE_PROJECT_NAME: project };
     // A developer's .env next to docker-compose.yml must not leak into the test either.
     this.emptyEnvFile = path.join(os.tmpdir(), `${project}.env`);
@@ -152,11 +84,11 @@ export class ComposeTestnet {
   }
 
   async status(c: ContainerInfo): Promise<StatusJson> {
-    return JSON.parse(await this.cli(c, ["status", "--addr", LOCAL_PEER, "--json"])) as StatusJson;
+    return peerStatus((args, timeoutMs) => this.cli(c, args, timeoutMs));
   }
 
   async chain(c: ContainerInfo): Promise<BlockJson[]> {
-    return JSON.parse(await this.cli(c, ["chain", "--addr", LOCAL_PEER, "--json"], 60000)) as BlockJson[];
+    return peerChain((args, timeoutMs) => this.cli(c, args, timeoutMs));
   }
 
   /**
@@ -164,28 +96,10 @@ export class ComposeTestnet {
    * `compose exec -T --index N peer snowchain submit --wait ...`. Resolves once accepted.
    */
   async submitVia(number: number, text: string, waitSeconds = 60): Promise<SubmitJson> {
-    const out = await this.ok(
-      [
-        "exec",
-        "-T",
-        "--index",
-        String(number),
-        "peer",
-        "snowchain",
-        "submit",
-        "--addr",
-        LOCAL_PEER,
-        "--wait",
-        "--timeout",
-        String(waitSeconds),
-        "--json",
-        text,
-      ],
-      { timeoutMs: (waitSeconds + 30) * 1000 },
-    );
-    const result = JSON.parse(out.trim().split("\n").pop() ?? "") as SubmitJson;
-    if (!result.accepted) throw new Error(`submit via replica ${number}: not accepted: ${out}`);
-    return result;
+    const out = await this.ok(["exec", "-T", "--index", String(number), "peer", "snowchain", ...submitArgs(text, waitSeconds)], {
+      timeoutMs: (waitSeconds + 30) * 1000,
+    });
+    return parseAccepted(out, `replica ${number}`);
   }
 
   /** The last lines of every replica's log, for a failure report. */
@@ -205,20 +119,4 @@ export class ComposeTestnet {
   dispose(): void {
     fs.rmSync(this.emptyEnvFile, { force: true });
   }
-}
-
-/** The key identifying a chain: its (height, block id) sequence. */
-export function chainKey(chain: readonly BlockJson[]): string {
-  return chain.map((b) => `${b.height}:${b.id}`).join(",");
-}
-
-/** How often each text appears as an entry in a chain. */
-export function entryCounts(chain: readonly BlockJson[], texts: readonly string[]): Map<string, number> {
-  const counts = new Map<string, number>(texts.map((t) => [t, 0]));
-  for (const b of chain) {
-    for (const e of b.entries) {
-      if (e.encoding === "utf8" && counts.has(e.data)) counts.set(e.data, counts.get(e.data)! + 1);
-    }
-  }
-  return counts;
 }
