@@ -8,6 +8,7 @@ import { Command, InvalidArgumentError } from "commander";
 import { argParser, parseInteger, parseOrExit } from "../src/cli/options";
 import { LOCAL_TESTNET_DEFAULTS, LocalTestnet, type LocalPeer } from "../src/testnet/local-testnet";
 import { renderPeerTable, renderSummary, type PeerView } from "../src/testnet/status-view";
+import { BEHAVIOUR_NAMES, type BehaviourName } from "../src/behaviour/behaviour";
 
 /** How often the status is refreshed on a terminal, and printed when stdout is not one. */
 const REDRAW_MS = 1000;
@@ -24,6 +25,8 @@ interface Options {
   keep?: boolean;
   env: Record<string, string>;
   cli?: string;
+  byzantine: number;
+  behaviour: BehaviourName;
 }
 
 function out(line = ""): void {
@@ -52,11 +55,20 @@ function parseOptions(argv: string[]): Options {
     .option("--keep", "keep the data of a previous run: the peers resume their chains")
     .option("--env <KEY=VALUE>", "extra environment for every peer, repeatable (e.g. SNOWBALL_BETA=10, LOG_LEVEL=debug)", collectEnv, {})
     .option("--cli <path>", "the snowchain CLI the peers run as `node <path> peer` (default: dist/src/cli/main.js)")
+    .option("--byzantine <n>", "how many of the peers (the last ones) are byzantine", argParser((s) => parseInteger(s, 0, 1000)), 0)
+    .option("--behaviour <name>", `what the byzantine peers do: ${BEHAVIOUR_NAMES.filter((b) => b !== "honest").join(", ")}`, parseBehaviour, "random")
     .exitOverride();
   parseOrExit(program, argv);
   const o = program.opts<Options>();
   if (o.basePort + o.peers - 1 > 65535 || o.metricsPort + o.peers - 1 > 65535) fail("the ports of the last peers would exceed 65535", 2);
+  if (o.byzantine > o.peers) fail(`--byzantine ${o.byzantine} is more than the ${o.peers} peers`, 2);
   return o;
+}
+
+function parseBehaviour(value: string): BehaviourName {
+  const name = value.trim().toLowerCase();
+  if (!(BEHAVIOUR_NAMES as readonly string[]).includes(name)) throw new InvalidArgumentError(`${JSON.stringify(value)} is not a behaviour (one of ${BEHAVIOUR_NAMES.join(", ")})`);
+  return name as BehaviourName;
 }
 
 /** What a testnet writes in its directory: all that a fresh start wipes. */
@@ -102,6 +114,8 @@ async function main(): Promise<void> {
     baseMetricsPort: o.metricsPort,
     host: o.host,
     env: o.env,
+    // The last --byzantine peers lie as --behaviour says; the others are honest.
+    envOf: (i): Record<string, string> => (i >= o.peers - o.byzantine ? { BEHAVIOUR: o.behaviour } : {}),
     cliPath: o.cli,
   });
 

@@ -1,5 +1,6 @@
 import * as os from "node:os";
 import { ErrorCode, SnowchainError } from "./errors";
+import { BEHAVIOUR_NAMES, type BehaviourName } from "./behaviour/behaviour";
 import { validateSnowballParams } from "./consensus/params";
 import { hostPortRule, tryParseHostPort, type HostPort } from "./wire/host-port";
 import { MAX_BLOCK_BYTES_LIMIT } from "./wire/channel";
@@ -54,6 +55,8 @@ export interface Config {
   readonly syncBatch: number;
   /** Serve the Lab service (link faults, clock skew) for the fault lab. @default false */
   readonly labControl: boolean;
+  /** How this peer answers, proposes and serves syncs: honest, or one of the byzantine behaviours. @default honest */
+  readonly behaviour: BehaviourName;
 }
 
 
@@ -155,6 +158,9 @@ export function loadConfig(env: Env = process.env): Config {
     concurrentPolls: integer(env, "SNOWBALL_CONCURRENT_POLLS", 4, 1, 1000),
   };
 
+  const behaviour = str(env, "BEHAVIOUR", "honest").toLowerCase() as BehaviourName;
+  if (!BEHAVIOUR_NAMES.includes(behaviour)) bad("BEHAVIOUR", env.BEHAVIOUR ?? "", `must be one of ${BEHAVIOUR_NAMES.join(", ")}`);
+
   // An entry must fit in a block: a larger one would be acknowledged and then never accepted.
   const maxEntryBytes = integer(env, "MAX_ENTRY_BYTES", 65536, 1, MAX_BLOCK_BYTES_LIMIT);
   const maxBlockBytes = integer(env, "MAX_BLOCK_BYTES", 1024 * 1024, 1, MAX_BLOCK_BYTES_LIMIT);
@@ -185,5 +191,6 @@ export function loadConfig(env: Env = process.env): Config {
     maxProcessingHeights: integer(env, "MAX_PROCESSING_HEIGHTS", 4, 1, 1000),
     syncBatch: integer(env, "SYNC_BATCH", 256, 1, 10000),
     labControl: flag(env, "LAB_CONTROL", false),
+    behaviour,
   });
 }

@@ -6,7 +6,7 @@ import { labService } from "./api/lab-service";
 import { GrpcServer } from "./api/server";
 import type { Behaviour } from "./behaviour/behaviour";
 import { truthfulAnswer } from "./behaviour/answer";
-import { HonestBehaviour } from "./behaviour/honest";
+import { createBehaviour } from "./behaviour/registry";
 import { genesisBlock } from "./chain/genesis";
 import { Mempool } from "./chain/mempool";
 import { MempoolJournal } from "./chain/mempool-journal";
@@ -37,6 +37,7 @@ import { MemberTable } from "./p2p/membership";
 import { PeerNetwork, PeerPool } from "./p2p/peer-network";
 import type { StatusResponse } from "./wire/generated/snowchain/v1/StatusResponse";
 import { formatHostPort } from "./wire/host-port";
+import { MAX_QUERY_HEIGHTS } from "./wire/limits";
 import { DIRECT_TRANSPORT, type Transport } from "./wire/transport";
 
 export interface NodeAddresses {
@@ -58,6 +59,8 @@ interface Parts {
   readonly server: GrpcServer;
   readonly metricsServer: MetricsServer;
   readonly peerStatus: PeerStatus;
+  readonly behaviour: Behaviour;
+  readonly network: PeerNetwork;
 }
 
 /**
@@ -78,7 +81,7 @@ export class SnowchainNode {
     private readonly onFatal: (err: Error) => void = () => {},
   ) {
     // Series are labelled by the human name: dashboards show people the names they gave.
-    this.metrics = createMetrics({ nodeId: config.name, version });
+    this.metrics = createMetrics({ nodeId: config.name, version, behaviour: config.behaviour });
   }
 
   async start(): Promise<NodeAddresses> {
@@ -125,6 +128,7 @@ export class SnowchainNode {
     if (p) {
       p.discovery.stop();
       p.producer.stop();
+      p.behaviour.stop?.();
       await p.server.stop(2000);
       await p.poller.stop();
       await p.sync.stop();
@@ -140,9 +144,16 @@ export class SnowchainNode {
   /** This peer reached the network: it may poll and propose. */
   private onJoined(): void {
     this.joined = true;
-    this.parts?.sync.enable();
-    this.parts?.poller.start();
-    this.parts?.producer.start();
+    const p = this.parts;
+    if (!p) return;
+    p.sync.enable();
+    p.poller.start();
+    p.producer.start();
+    p.behaviour.start?.({
+      neighbours: () => p.table.neighbors(),
+      query: (to, fromHeight, blocks) => p.network.queryRange(to, fromHeight, fromHeight + MAX_QUERY_HEIGHTS - 1, blocks),
+      gossip: (to, block) => p.network.gossip(to, block),
+    });
   }
 
   private async build(): Promise<Parts> {
@@ -156,6 +167,7 @@ export class SnowchainNode {
 
     const signer = await loadIdentity(cfg.dataDir, log);
     const id = signer.nodeId;
+    m.setIdentity(id);
     log.info({ id, name: cfg.name }, "identity");
     const store = await BlockStore.open(cfg.dataDir, genesis);
     if (store.recoveredBytesDropped > 0) {
@@ -173,7 +185,10 @@ export class SnowchainNode {
     const entries = new PendingEntries({ mempool, journal, isAccepted: (id) => chain.isAccepted(id), metrics: m });
     const limits = { maxEntryBytes: cfg.maxEntryBytes, maxBlockEntries: cfg.maxBlockEntries, maxBlockBytes: cfg.maxBlockBytes };
     const ledger = new Ledger({ snowball: cfg.snowball, limits }, { chain, entries, events, now, log: chainLog, metrics: m });
-    const behaviour: Behaviour = new HonestBehaviour(ledger);
+    const behaviour: Behaviour = createBehaviour(cfg.behaviour, { view: ledger, signer, random: Math.random });
+    if (behaviour.name !== "honest") log.warn({ behaviour: behaviour.name }, "this peer is byzantine (BEHAVIOUR): it lies as its behaviour says");
+    // The height this peer tells others: a sync-liar's is not its real one.
+    const claimedHeight = (): number => behaviour.claimedHeight(ledger.lastAcceptedHeight);
 
     // Every peer-to-peer message passes here, both ways.
     const transport: Transport = lab?.transport ?? DIRECT_TRANSPORT;
@@ -200,7 +215,7 @@ export class SnowchainNode {
       {
         queryTimeoutMs: cfg.pollTimeoutMs,
         callTimeoutMs: Math.max(cfg.pollTimeoutMs, 2000),
-        lastAcceptedHeight: () => ledger.lastAcceptedHeight,
+        lastAcceptedHeight: claimedHeight,
         transport,
         sessionFor: (address) => sessions.tokenFor(address),
         onUnauthenticated: (address) => discovery.rehandshake(address),
@@ -238,7 +253,7 @@ export class SnowchainNode {
     });
     const handshaker = new Handshaker(
       { signer, name: cfg.name, selfAddress, genesisId: genesis.id },
-      { table, pool, sessions, now, lastAcceptedHeight: () => ledger.lastAcceptedHeight, onRemoteHeight },
+      { table, pool, sessions, now, lastAcceptedHeight: claimedHeight, onRemoteHeight },
     );
     const discovery: Discovery = new Discovery(
       { selfId: id, selfAddress, seeds: cfg.seeds, heartbeatMs: cfg.heartbeatMs },
@@ -249,7 +264,7 @@ export class SnowchainNode {
         sessions,
         log: p2pLog,
         now,
-        lastAcceptedHeight: () => ledger.lastAcceptedHeight,
+        lastAcceptedHeight: claimedHeight,
         onRemoteHeight,
         onHandshake: (result) => m.p2p.handshakes.inc({ result }),
         onDropped: kick,
@@ -268,7 +283,7 @@ export class SnowchainNode {
     };
     const apiLog = log.child({ module: "api" });
     const server = new GrpcServer({
-      peer: peerService({ log: apiLog, metrics: m, transport, auth: sessions, handshakes: handshaker, directory: discovery, selfId: id, lastAcceptedHeight: () => ledger.lastAcceptedHeight }),
+      peer: peerService({ log: apiLog, metrics: m, transport, auth: sessions, handshakes: handshaker, directory: discovery, selfId: id, lastAcceptedHeight: claimedHeight }),
       message: messageService({
         log: apiLog,
         metrics: m,
@@ -277,6 +292,7 @@ export class SnowchainNode {
         ledger,
         behaviour,
         receive: (blocks, from) => intake.receive(blocks, from),
+        unknownBlock: (blockId, from) => intake.fetch(blockId, from),
         onRemoteHeight,
         maxBlockEntries: cfg.maxBlockEntries,
         rangeLimit: cfg.syncBatch,
@@ -292,7 +308,7 @@ export class SnowchainNode {
       lab: labService({ log: apiLog, metrics: m, control: lab?.control }),
     });
     const metricsServer = new MetricsServer({ port: cfg.metricsPort }, { registry: m.registry, readiness: () => this.readiness() });
-    return { store, journal, ledger, table, pool, discovery, sync, poller, producer, server, metricsServer, peerStatus };
+    return { store, journal, ledger, table, pool, discovery, sync, poller, producer, server, metricsServer, peerStatus, behaviour, network };
   }
 
   /** The peer's side of the fault lab: a fault decorator on the transport, and a clock it can shift. */

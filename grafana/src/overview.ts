@@ -212,6 +212,31 @@ export function overviewDashboard(): Dashboard {
           query("histogram_quantile(0.95, sum by (le, method) (rate(snowchain_grpc_server_handling_seconds_bucket[$__rate_interval])))", "{{method}} serve"),
         ],
       }),
+      row("Byzantine peers"),
+      stat({
+        title: "Byzantine peers",
+        description:
+          "Peers running a byzantine behaviour (BEHAVIOUR other than honest: silent, random, contrarian, balancing, equivocator, sync-liar, flooder), out of all peers reachable. Up to 1 − αC/K of the sample (25% with the defaults) the honest peers go on, only slower; never do they accept different blocks at a height.",
+        unit: "short",
+        thresholds: colorFrom(1, "green", "orange"),
+        queries: [query('count(snowchain_node_info{behaviour!="honest"}) or vector(0)', "byzantine")],
+      }),
+      perPeerTimeseries({
+        title: "Equivocations seen per peer",
+        description:
+          "Pairs of validly signed blocks of one proposer at one height that each peer received: evidence of an equivocator (its log names the proposer and both block ids). A peer that only ever held one of the two blocks sees nothing; one that held the losing one and then learnt the winner counts it. Always 0 among honest peers.",
+        unit: "short",
+        width: 10,
+        queries: [query("sum by (node_id) (increase(snowchain_byzantine_equivocations_total[$__rate_interval]))", "{{node_id}}")],
+      }),
+      perPeerTimeseries({
+        title: "Sync rounds refused per peer",
+        description:
+          "Sync rounds that adopted nothing because fewer than half of the sampled members reported the fetched block as accepted: a member served a fabricated chain (a sync-liar), or the network forked. The liar's taller claims are outvoted before anything is fetched; this counts the fetches that were.",
+        unit: "short",
+        width: 10,
+        queries: [query("sum by (node_id) (increase(snowchain_sync_disagreements_total[$__rate_interval]))", "{{node_id}}")],
+      }),
       row("Resources"),
       perPeerTimeseries({
         title: "CPU per peer",
@@ -244,9 +269,9 @@ function peersTable(): TableBuilder {
     {
       title: "Peers",
       description:
-        "Every reachable peer: node id, version and the address Prometheus scrapes (to match a container to a node id). A killed peer disappears from this table; a paused one too (its scrapes fail).",
+        "Every reachable peer: its name (node_id), its key-derived node id (id, what blocks name as proposer), its behaviour (honest or byzantine), version and the address Prometheus scrapes (to match a container to a peer). A killed peer disappears from this table; a paused one too (its scrapes fail).",
       unit: "short",
-      queries: [query("max by (node_id, version, instance) (snowchain_node_info)", "")],
+      queries: [query("max by (node_id, id, behaviour, version, instance) (snowchain_node_info)", "")],
     },
     "table",
     { w: 24, h: 6 },
@@ -256,6 +281,6 @@ function peersTable(): TableBuilder {
     .withTransformation({
       // The labels are the content; the sample's time and value (always 1) are not.
       id: "organize",
-      options: { excludeByName: { Time: true, Value: true }, indexByName: { node_id: 0, version: 1, instance: 2 } },
+      options: { excludeByName: { Time: true, Value: true }, indexByName: { node_id: 0, id: 1, behaviour: 2, version: 3, instance: 4 } },
     });
 }

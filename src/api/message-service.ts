@@ -33,9 +33,21 @@ export interface MessageServiceDeps extends PeerHandlerContext {
    */
   readonly receive: (blocks: readonly Block[], fromNodeId: string) => readonly unknown[];
   readonly onRemoteHeight: (nodeId: string, height: number) => void;
+  /** A member's query named a block unknown here: fetch it from that member. */
+  readonly unknownBlock: (id: string, from: string) => void;
   readonly maxBlockEntries: number;
   /** Most blocks in one FetchRange answer. */
   readonly rangeLimit: number;
+}
+
+const ID_BYTES = 32;
+
+/**
+ * What a unary call gets from a behaviour that does not answer (silent): nothing, until the
+ * caller gives up (its deadline or a cancel), as from a peer that is up but says nothing.
+ */
+function noAnswer(call: { on(event: "cancelled", listener: () => void): unknown }): Promise<never> {
+  return new Promise((_resolve, reject) => call.on("cancelled", () => reject(new SnowchainError(ErrorCode.UNAVAILABLE, "no answer"))));
 }
 
 /** Queries one stream may have waiting before the stream is refused: one neighbor cannot starve the rest. */
@@ -68,25 +80,28 @@ export function messageService(deps: MessageServiceDeps): MessageManagerHandlers
     const blocks = fresh(req.blocks);
     if (blocks.length > 0) deps.receive(blocks, sender);
     deps.onRemoteHeight(sender, req.from_height - 1);
-    const ids = behaviour.answer(req.from_height, req.to_height);
+    const tip = req.tip_id.length === ID_BYTES ? req.tip_id.toString("hex") : undefined;
+    // A tip this peer does not hold (it forgot it, or never got it): fetch it from the asker.
+    if (tip !== undefined && ledger.blockById(tip) === undefined && req.to_height > ledger.lastAcceptedHeight) deps.unknownBlock(tip, sender);
+    behaviour.observeQuery?.(sender, tip);
+    const ids = behaviour.answer(req.from_height, req.to_height, sender);
     if (ids === undefined) return undefined;
     return {
       request_id: req.request_id,
       from_height: req.from_height,
       preferred_ids: ids.map(optionalIdToBytes),
-      last_accepted_height: ledger.lastAcceptedHeight,
+      last_accepted_height: behaviour.claimedHeight(ledger.lastAcceptedHeight),
       epoch: ledger.epoch,
     };
   }
 
   /** An answer without opinions: every height a dropped vote for the asker. */
   function noOpinion(req: QueryRequest__Output): QueryResponse {
-    return { request_id: req.request_id, from_height: req.from_height, preferred_ids: [], last_accepted_height: ledger.lastAcceptedHeight, epoch: ledger.epoch };
+    return { request_id: req.request_id, from_height: req.from_height, preferred_ids: [], last_accepted_height: behaviour.claimedHeight(ledger.lastAcceptedHeight), epoch: ledger.epoch };
   }
 
   return {
-    // A behaviour that gives no answer leaves a unary caller without opinions (its votes are dropped all the same).
-    Query: peerUnary<QueryRequest__Output, QueryResponse>(deps, "Query", (req, sender) => answer(req, sender) ?? noOpinion(req)),
+    Query: peerUnary<QueryRequest__Output, QueryResponse>(deps, "Query", (req, sender, call) => answer(req, sender) ?? noAnswer(call)),
 
     QueryStream: (call: grpc.ServerDuplexStream<QueryRequest__Output, QueryResponse>) => {
       // A stream is one member's: its session, presented when it opened, names the sender of every query on it.
@@ -140,11 +155,12 @@ export function messageService(deps: MessageServiceDeps): MessageManagerHandlers
       return { block: blockToWire(block) };
     }),
 
-    FetchRange: peerUnary<FetchRangeRequest__Output, FetchRangeResponse>(deps, "FetchRange", (req) => {
+    FetchRange: peerUnary<FetchRangeRequest__Output, FetchRangeResponse>(deps, "FetchRange", (req, _sender, call) => {
       if (req.from_height < 1 || req.to_height < req.from_height) {
         throw new SnowchainError(ErrorCode.INVALID_ARGUMENT, `heights ${req.from_height}..${req.to_height} are not a range above genesis`);
       }
       const blocks = behaviour.serveRange(req.from_height, Math.min(req.to_height, req.from_height + deps.rangeLimit - 1));
+      if (blocks === undefined) return noAnswer(call);
       const page = [];
       let bytes = 0;
       for (const b of blocks) {
@@ -152,11 +168,12 @@ export function messageService(deps: MessageServiceDeps): MessageManagerHandlers
         if (page.length > 0 && bytes > RANGE_BYTES) break;
         page.push(blockToWire(b));
       }
-      return { blocks: page, last_accepted_height: ledger.durableHeight };
+      return { blocks: page, last_accepted_height: behaviour.claimedHeight(ledger.durableHeight) };
     }),
 
-    GetAccepted: peerUnary<GetAcceptedRequest__Output, GetAcceptedResponse>(deps, "GetAccepted", (req) => {
+    GetAccepted: peerUnary<GetAcceptedRequest__Output, GetAcceptedResponse>(deps, "GetAccepted", (req, _sender, call) => {
       const r = behaviour.serveAccepted(req.height);
+      if (r === undefined) return noAnswer(call);
       return { last_accepted_height: r.lastAcceptedHeight, last_accepted_id: Buffer.from(r.lastAcceptedId, "hex"), id_at_height: optionalIdToBytes(r.idAtHeight) };
     }),
   };

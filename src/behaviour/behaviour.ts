@@ -11,6 +11,10 @@ export interface LedgerView {
   acceptedRange(fromHeight: number, toHeight: number): Block[];
   /** The preference at each undecided height, as a chain on the last accepted block. */
   preferredChain(): readonly Block[];
+  /** The processing candidates at an undecided height. */
+  candidatesAt(height: number): readonly BlockId[];
+  /** An accepted or processing block by id. */
+  blockById(id: BlockId): Block | undefined;
 }
 
 /** A proposal as the Producer assembled it: where, what, by whom (who signs), when. */
@@ -40,25 +44,48 @@ export interface Gossip {
   readonly to: readonly GossipTarget[];
 }
 
+/** What an active behaviour (the flooder) may do on its own, beyond answering. */
+export interface BehaviourActions {
+  /** The members it may reach. */
+  neighbours(): readonly GossipTarget[];
+  /** Sends a query about heights from..to to a member, carrying `blocks`; resolves when answered. */
+  query(to: string, fromHeight: number, blocks: readonly Block[]): Promise<unknown>;
+  /** Sends blocks to a member. */
+  gossip(to: GossipTarget, block: Block): void;
+}
+
 /**
  * The decisions a byzantine peer would make differently from an honest one, in one replaceable
- * piece: how this peer answers a query, what it proposes, who hears of its proposals, and what
- * it serves to a peer that syncs from it. Everything else (validation, consensus, storage, the
- * network) is the same for every behaviour, so an adversary lies only where a real one could.
+ * piece: how this peer answers a query, what it proposes, who hears of its proposals, what it
+ * serves to a peer that syncs from it, and the height it claims. Everything else (validation,
+ * consensus, storage, the network) is the same for every behaviour, so an adversary lies only
+ * where a real one could. Its own polls are always honest: an adversary still wants to know the
+ * truth.
  */
 export interface Behaviour {
-  readonly name: string;
+  readonly name: BehaviourName;
   /**
    * The answer to a query about heights from..to (the query's blocks already learnt): a block id
    * per height from `fromHeight` (undefined: no opinion there), or undefined for no answer at all.
    */
-  answer(fromHeight: number, toHeight: number): (BlockId | undefined)[] | undefined;
+  answer(fromHeight: number, toHeight: number, asker: string): (BlockId | undefined)[] | undefined;
+  /** A member asked, preferring `tipId` (its preferred block at the query's top height). */
+  observeQuery?(asker: string, tipId: BlockId | undefined): void;
   /** The blocks to propose for a draft: an honest peer makes exactly one. */
   propose(draft: ProposalDraft): Block[];
   /** Which neighbours are sent which of the proposed blocks. */
   gossip(blocks: readonly Block[], neighbours: readonly GossipTarget[]): Gossip[];
-  /** The accepted blocks served to a peer that syncs from this one, heights from..to. */
-  serveRange(fromHeight: number, toHeight: number): Block[];
-  /** What this peer says it accepted, to a peer that syncs: its tip and its block at `height`. */
-  serveAccepted(height: number): AcceptedReport;
+  /** The accepted blocks served to a peer that syncs from this one, heights from..to; undefined: no answer. */
+  serveRange(fromHeight: number, toHeight: number): Block[] | undefined;
+  /** What this peer says it accepted, to a peer that syncs; undefined: no answer. */
+  serveAccepted(height: number): AcceptedReport | undefined;
+  /** The last accepted height this peer tells others (pings, handshakes, answers). */
+  claimedHeight(real: number): number;
+  /** Starts what the behaviour does on its own (the flooder's traffic). */
+  start?(actions: BehaviourActions): void;
+  stop?(): void;
 }
+
+/** Every behaviour a peer can run (BEHAVIOUR). */
+export const BEHAVIOUR_NAMES = ["honest", "silent", "random", "contrarian", "balancing", "equivocator", "sync-liar", "flooder"] as const;
+export type BehaviourName = (typeof BEHAVIOUR_NAMES)[number];

@@ -134,6 +134,12 @@ export class Consensus {
     return block === undefined ? 0 : (this.instances.get(block.height)?.strength(id) ?? 0);
   }
 
+  /** The processing candidates at an undecided height (none at a decided one). */
+  candidatesAt(height: number): BlockId[] {
+    const instance = this.instances.get(height);
+    return instance === undefined ? [] : [...instance.choices()];
+  }
+
   /**
    * Applies one poll's tallies (index h - fromHeight), then accepts upward from the last
    * accepted height while each next height is final and extends it. Heights already decided

@@ -24,6 +24,15 @@ export interface LedgerDeps {
   readonly now: () => number;
   readonly log: Logger;
   readonly metrics?: Metrics;
+  /** Evidence of an equivocating proposer (tests and the lab listen). */
+  readonly onEquivocation?: (evidence: Equivocation) => void;
+}
+
+/** Two signed blocks of one proposer at one height. */
+export interface Equivocation {
+  readonly proposer: string;
+  readonly height: number;
+  readonly blocks: readonly [BlockId, BlockId];
 }
 
 export type EntryState =
@@ -56,6 +65,8 @@ export class Ledger {
   private adopting = 0;
   /** Blocks the consensus accepted while a sync was storing: decided again after it. */
   private deferred: Block[] = [];
+  /** Undecided heights → proposer → the first block seen from it there: a second one is equivocation. */
+  private readonly proposals = new Map<number, Map<string, BlockId>>();
   private readonly maxClockSkewMs: number;
 
   constructor(
@@ -121,6 +132,11 @@ export class Ledger {
   /** The preference at each undecided height, as a chain on the last accepted block. */
   preferredChain(): Block[] {
     return this.state.preferredChain();
+  }
+
+  /** The processing candidates at an undecided height. */
+  candidatesAt(height: number): BlockId[] {
+    return this.state.candidatesAt(height);
   }
 
   get mempoolSize(): number {
@@ -204,7 +220,10 @@ export class Ledger {
         invalid(block, err);
         continue;
       }
-      if (c.add(block) === "added") added.push(block);
+      if (c.add(block) === "added") {
+        added.push(block);
+        this.checkEquivocation(block);
+      }
     }
     this.updateGauges();
     return { added, orphans };
@@ -230,6 +249,7 @@ export class Ledger {
   /** This peer's own proposal joins the undecided blocks (it was built valid). */
   addOwn(block: Block): boolean {
     const added = this.state.add(block) === "added";
+    if (added) this.checkEquivocation(block);
     this.updateGauges();
     return added;
   }
@@ -265,6 +285,7 @@ export class Ledger {
       m?.consensus.blocksRejected.inc(d.rejected.length);
     }
     if (d.preferenceChanges > 0) m?.consensus.preferenceChanges.inc(d.preferenceChanges);
+    for (const h of this.proposals.keys()) if (h <= consensus.lastAcceptedHeight) this.proposals.delete(h);
     this.updateGauges();
   }
 
@@ -361,6 +382,25 @@ export class Ledger {
       this.deps.metrics?.sync.conflicts.inc();
       this.deps.log.error({ height: b.height, ours: b.id, adopted: stored.id }, "fork: this peer accepted a block the synced chain does not have");
     }
+  }
+
+  /**
+   * Two validly signed blocks of one proposer at one height (both passed validation, signatures
+   * included) are evidence that it equivocated: logged with both ids and counted. The blocks stay
+   * candidates — Snowball decides between them like any conflict — but the proposer is named.
+   */
+  private checkEquivocation(block: Block): void {
+    let at = this.proposals.get(block.height);
+    if (!at) this.proposals.set(block.height, (at = new Map()));
+    const first = at.get(block.proposer);
+    if (first === undefined) {
+      at.set(block.proposer, block.id);
+      return;
+    }
+    if (first === block.id) return;
+    this.deps.metrics?.byzantine.equivocations.inc();
+    this.deps.log.warn({ proposer: block.proposer, height: block.height, first, second: block.id }, "equivocation: one proposer signed two blocks at one height");
+    this.deps.onEquivocation?.({ proposer: block.proposer, height: block.height, blocks: [first, block.id] });
   }
 
   /** Is the entry in the accepted chain or in a processing ancestor of (and including) `parent`? */

@@ -58,6 +58,8 @@ export interface MetricsOptions {
   nodeId: string;
   /** snowchain version: the `version` label of `snowchain_node_info`. */
   version: string;
+  /** The `behaviour` label of `snowchain_node_info` (BEHAVIOUR). @default "honest" */
+  behaviour?: string;
   /** Also register prom-client's default process_/nodejs_ metrics. @default true */
   collectDefault?: boolean;
 }
@@ -102,6 +104,11 @@ export interface SyncMetrics {
   disagreements: Counter;
 }
 
+export interface ByzantineMetrics {
+  /** Two validly signed blocks of one proposer at one height: evidence against that proposer. */
+  equivocations: Counter;
+}
+
 export interface P2pMetrics {
   /** Members in this peer's membership (the sampling set), self excluded. */
   knownMembers: Gauge;
@@ -124,8 +131,8 @@ export interface GrpcMetrics {
 }
 
 export interface NodeMetrics {
-  /** Always 1; `version` label (and the `node_id` default label) identify the peer. */
-  info: Gauge<"version">;
+  /** Always 1; `version`, `behaviour` and `id` (and the `node_id` default label) identify the peer. */
+  info: Gauge<"version" | "behaviour" | "id">;
 }
 
 /** The typed metrics object node.ts builds once and hands to each part. */
@@ -134,6 +141,9 @@ export interface Metrics {
   readonly consensus: ConsensusMetrics;
   readonly chain: ChainMetrics;
   readonly sync: SyncMetrics;
+  readonly byzantine: ByzantineMetrics;
+  /** Labels `snowchain_node_info` with the node id derived from the peer's key. */
+  setIdentity(id: string): void;
   readonly p2p: P2pMetrics;
   readonly grpc: GrpcMetrics;
   readonly node: NodeMetrics;
@@ -218,16 +228,36 @@ export function createMetrics(opts: MetricsOptions): Metrics {
     clientHandling: histogram("snowchain_grpc_client_handling_seconds", "gRPC call round trip time", ["method"]),
   };
   const node: NodeMetrics = {
-    info: gauge("snowchain_node_info", "Always 1; labels identify the peer", ["version"]),
+    info: gauge("snowchain_node_info", "Always 1; labels identify the peer", ["version", "behaviour", "id"]),
+  };
+  const byzantine: ByzantineMetrics = {
+    equivocations: counter(
+      "snowchain_byzantine_equivocations_total",
+      "Pairs of validly signed blocks of one proposer at one height this peer received: evidence of an equivocating proposer",
+    ),
   };
 
   // Series with a fixed, small label set exist from the first scrape (at 0), so a rate or a
   // ratio over them is 0 rather than absent before the first event.
   for (const outcome of POLL_OUTCOMES) consensus.polls.inc({ outcome }, 0);
   for (const result of HANDSHAKE_RESULTS) p2p.handshakes.inc({ result }, 0);
-  node.info.set({ version: opts.version }, 1);
+  // `id` (the key-derived node id) is known once the peer loaded its key: setIdentity fills it in.
+  node.info.set({ version: opts.version, behaviour: opts.behaviour ?? "honest", id: "" }, 1);
 
-  return { registry, consensus, chain, sync, p2p, grpc, node };
+  return {
+    registry,
+    consensus,
+    chain,
+    sync,
+    p2p,
+    grpc,
+    node,
+    byzantine,
+    setIdentity(id: string): void {
+      node.info.reset();
+      node.info.set({ version: opts.version, behaviour: opts.behaviour ?? "honest", id }, 1);
+    },
+  };
 }
 
 /** What docs/metrics.md says of each metric: its name, type and own labels. */

@@ -141,7 +141,7 @@ export class PeerClient {
    * A Snowball query on the stream. Blocks the callee was already sent on this stream are left
    * out. Rejects on timeout or a broken stream: a dropped vote.
    */
-  query(fromHeight: number, toHeight: number, blocks: readonly Block[]): Promise<QueryResponse__Output> {
+  query(fromHeight: number, toHeight: number, blocks: readonly Block[], tipId?: string): Promise<QueryResponse__Output> {
     if (this.closed) return Promise.reject(new CallError("QueryStream", "CANCELLED", "client closed"));
     // A peer whose stream just broke (killed, restarting) is not redialed on every query: for a
     // short while its votes are dropped at once, with the error it last gave.
@@ -160,7 +160,8 @@ export class PeerClient {
         reject(new CallError("QueryStream", "DEADLINE_EXCEEDED", `no answer within ${this.opts.queryTimeoutMs} ms`));
       }, this.opts.queryTimeoutMs);
       this.pending.set(requestId, { resolve, reject, timer, startedNs });
-      const message = { request_id: requestId, from_height: fromHeight, to_height: toHeight, blocks: unsent.map(blockToWire) };
+      const tip = tipId ?? blocks[blocks.length - 1]?.id;
+      const message = { request_id: requestId, from_height: fromHeight, to_height: toHeight, tip_id: tip === undefined ? Buffer.alloc(0) : Buffer.from(tip, "hex"), blocks: unsent.map(blockToWire) };
       this.transport.send(this.address, "Query", () => {
         // The stream may have broken (or been replaced) while the transport held the message.
         if (this.stream !== stream) return;

@@ -85,6 +85,11 @@ export class PeerNetwork implements Network {
     };
   }
 
+  /** A query about any heights, carrying any blocks (the flooder's): its answer is not a vote. */
+  queryRange(to: NodeId, fromHeight: number, toHeight: number, blocks: readonly Block[]): Promise<unknown> {
+    return this.clientOf(to).query(fromHeight, toHeight, blocks);
+  }
+
   /** When a member last answered a query (ms); −∞ before any did. */
   get lastAnswerMs(): number {
     return this.answeredMs;

@@ -36,6 +36,8 @@ export interface LocalTestnetOptions {
    * environment; the per-peer variables and then these override it.
    */
   env?: Record<string, string>;
+  /** Extra environment for peer i, over `env` (a byzantine BEHAVIOUR for some, say). @default none */
+  envOf?: (index: number) => Record<string, string>;
   /** Where peer-i.log (the peer's stdout and stderr) is written. @default baseDir */
   logDir?: string;
   /** The snowchain CLI a peer runs as `node <cliPath> peer`. @default dist/src/cli/main.js under the package root */
@@ -299,6 +301,7 @@ export class LocalTestnet {
       ...process.env,
       LOG_LEVEL: LOCAL_TESTNET_DEFAULTS.logLevel,
       ...this.opts.env,
+      ...this.opts.envOf?.(p.index),
       NODE_ID: p.nodeId,
       LISTEN_ADDR: p.addr,
       ADVERTISE_ADDR: p.addr,

@@ -134,7 +134,7 @@ describe("the compose files", () => {
     const services = (await t.ok(["config", "--services"])).split("\n").filter(Boolean);
     expect(services).toEqual(expect.arrayContaining(["grafana", "peer", "prometheus"]));
     const withLoad = (await t.ok(["--profile", "load", "config", "--services"])).split("\n").filter(Boolean).sort();
-    expect(withLoad).toEqual(["grafana", "load", "peer", "prometheus"]);
+    expect(withLoad).toEqual(["byzantine", "grafana", "load", "peer", "prometheus"]);
     // `load` only runs when asked for: it sits behind its profile.
     expect(await t.ok(["config"])).toMatch(/\n {2}load:\n(?: {4}.*\n)*? {4}profiles:\n\s+- load\n/);
   });
@@ -323,6 +323,20 @@ describe("the testnet under Compose", () => {
     // They started with empty volumes: holding the same chain means they fetched all of it.
     await waitConverged(all, "after scaling to 7");
     await waitPeerTargets(all);
+  });
+
+  step("--scale byzantine=2 (equivocators): they join, Prometheus finds them, the honest replicas still agree and hold every entry once", async () => {
+    const t = testnet();
+    const liars = await t.scaleByzantine(2, "equivocator");
+    expect(liars).toHaveLength(2);
+    await waitPrometheusTargets(promPort, "byzantine", liars.flatMap((c) => c.ips.map((ip) => `${ip}:9100`)), PROMETHEUS_MS);
+    const honest = running(await t.peers());
+    // Through an equivocator: it proposes two blocks at the height, to two halves of its neighbours.
+    await t.submitVia(1, entryText("through an equivocator"), 90, "byzantine");
+    await t.submitVia(honest[0]!.number, entryText("beside two equivocators"), 90);
+    await waitConverged(honest, "beside two equivocators");
+    await t.scaleByzantine(0, "equivocator");
+    for (const c of liars) if (c.dataVolume && (await volumeExists(c.dataVolume))) await runOk("docker", ["volume", "rm", c.dataVolume]);
   });
 
   step("scale to 4: after the grace period the network accepts blocks again", async () => {

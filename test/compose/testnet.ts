@@ -60,8 +60,14 @@ export class ComposeTestnet {
     await this.ok(["up", "-d", "--no-build", "--scale", `peer=${n}`, "peer", ...services], { timeoutMs: 180000 });
   }
 
-  async peers(): Promise<ContainerInfo[]> {
-    const list = await serviceContainers(this.project, "peer");
+  /** `up -d --no-build --scale byzantine=N byzantine`, the byzantine replicas lying as `behaviour` says. */
+  async scaleByzantine(n: number, behaviour: string): Promise<ContainerInfo[]> {
+    await this.ok(["up", "-d", "--no-build", "--scale", `byzantine=${n}`, "byzantine"], { timeoutMs: 180000, env: { ...this.env, BEHAVIOUR: behaviour } });
+    return this.peers("byzantine");
+  }
+
+  async peers(service = "peer"): Promise<ContainerInfo[]> {
+    const list = await serviceContainers(this.project, service);
     for (const c of list) if (c.dataVolume) this.dataVolumes.add(c.dataVolume);
     return list;
   }
@@ -95,8 +101,8 @@ export class ComposeTestnet {
    * Submits through replica `number` the way a person does:
    * `compose exec -T --index N peer snowchain submit --wait ...`. Resolves once accepted.
    */
-  async submitVia(number: number, text: string, waitSeconds = 60): Promise<SubmitJson> {
-    const out = await this.ok(["exec", "-T", "--index", String(number), "peer", "snowchain", ...submitArgs(text, waitSeconds)], {
+  async submitVia(number: number, text: string, waitSeconds = 60, service = "peer"): Promise<SubmitJson> {
+    const out = await this.ok(["exec", "-T", "--index", String(number), service, "snowchain", ...submitArgs(text, waitSeconds)], {
       timeoutMs: (waitSeconds + 30) * 1000,
     });
     return parseAccepted(out, `replica ${number}`);

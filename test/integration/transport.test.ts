@@ -39,8 +39,9 @@ describe("the transport seam of a PeerClient, against a real peer", () => {
     await fs.rm(dir, { recursive: true, force: true });
   });
 
-  function client(transport: FaultyTransport): PeerClient {
-    const c = new PeerClient(peer.addr, { queryTimeoutMs: 300, callTimeoutMs: 300, transport, sessionFor: () => session });
+  /** Short deadlines where a test waits for one to pass; long ones where an answer is expected (a loaded CI machine is slow). */
+  function client(transport: FaultyTransport, timeoutMs = 300): PeerClient {
+    const c = new PeerClient(peer.addr, { queryTimeoutMs: timeoutMs, callTimeoutMs: timeoutMs, transport, sessionFor: () => session });
     clients.push(c);
     return c;
   }
@@ -51,7 +52,7 @@ describe("the transport seam of a PeerClient, against a real peer", () => {
   const faulty = (): FaultyTransport => new FaultyTransport(DIRECT_TRANSPORT, { nodeIdOf: () => peer.nodeId, random: Math.random, setTimer: (f, ms) => setTimeout(f, ms) });
 
   it("passes calls untouched while no fault is set", async () => {
-    const c = client(faulty());
+    const c = client(faulty(), 10_000);
     expect((await c.ping()).node_id).toBe(peer.nodeId);
   });
 
@@ -67,7 +68,7 @@ describe("the transport seam of a PeerClient, against a real peer", () => {
 
   it("a dropped query is a dropped vote: it times out, and its blocks count as not sent", async () => {
     const t = faulty();
-    const c = client(t);
+    const c = client(t, 2000);
     const genesis = genesisBlock("snowchain");
     const block = signedBlock({ height: 1, parentId: genesis.id, timestampMs: Date.now(), entries: [Buffer.from("x")] }, tester.signer);
     t.set([{ peers: [], direction: "out", drop: 1 }]);
@@ -81,7 +82,7 @@ describe("the transport seam of a PeerClient, against a real peer", () => {
   it("a duplicated call reaches the peer twice and is answered once; a delayed one still answers", async () => {
     const t = faulty();
     t.set([{ peers: [peer.nodeId], direction: "out", duplicate: 1, delayMs: 50 }]);
-    const c = client(t);
+    const c = client(t, 10_000);
     const before = await pingsServed();
     const started = Date.now();
     expect((await c.ping()).node_id).toBe(peer.nodeId);

@@ -42,16 +42,20 @@ export async function startPeer(dir: string, i: number, port: number, seeds: str
 export class Cluster {
   readonly peers: ClusterPeer[] = [];
 
-  private constructor(readonly dir: string) {}
+  private constructor(
+    /** Where the peers keep their data: a test may start more peers there. */
+    readonly dir: string,
+  ) {}
 
-  static async start(n: number, env: Record<string, string> = {}): Promise<Cluster> {
+  /** `n` peers with `env`, and what `envOf` adds for peer i (a byzantine behaviour, say). */
+  static async start(n: number, env: Record<string, string> = {}, envOf: (i: number) => Record<string, string> = () => ({})): Promise<Cluster> {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), "snowchain-cluster-"));
     const cluster = new Cluster(dir);
     const ports = await Promise.all(Array.from({ length: n }, () => freePort()));
     await Promise.all(
       ports.map(async (port, i) => {
         const seed = ports[i === 0 ? (n > 1 ? 1 : 0) : i - 1];
-        cluster.peers[i] = await startPeer(dir, i, port, n > 1 ? `127.0.0.1:${seed}` : "", env);
+        cluster.peers[i] = await startPeer(dir, i, port, n > 1 ? `127.0.0.1:${seed}` : "", { ...env, ...envOf(i) });
       }),
     );
     return cluster;

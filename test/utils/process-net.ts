@@ -14,7 +14,7 @@ export class ProcessNet {
     readonly dir: string,
   ) {}
 
-  static async start(peers: number, env: Record<string, string> = {}): Promise<ProcessNet> {
+  static async start(peers: number, env: Record<string, string> = {}, envOf?: (i: number) => Record<string, string>): Promise<ProcessNet> {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), "snowchain-proc-"));
     // Below the ephemeral range (32768+: outgoing connections take those), and a separate
     // block per jest worker so process test files running side by side never collide.
@@ -26,6 +26,7 @@ export class ProcessNet {
       basePort: base,
       baseMetricsPort: base + 200,
       env: { HEARTBEAT_MS: "300", LOG_LEVEL: "info", ...env },
+      envOf,
     });
     await net.start();
     return new ProcessNet(net, dir);

@@ -100,6 +100,7 @@ describe("loadConfig parses every variable", () => {
     MAX_PROCESSING_HEIGHTS: "2",
     SYNC_BATCH: "16",
     LAB_CONTROL: "1",
+    BEHAVIOUR: "Sync-Liar",
   };
 
   it("reads each one into its typed field", () => {
@@ -129,6 +130,7 @@ describe("loadConfig parses every variable", () => {
       maxProcessingHeights: 2,
       syncBatch: 16,
       labControl: true,
+      behaviour: "sync-liar",
     });
   });
 
@@ -190,6 +192,12 @@ describe("loadConfig refuses bad values with one line naming the variable, the v
     ["SYNC_BATCH", "99999999999999999999", "from 1 to 10000"],
   ])("out of range %s=%s", (name, value, allowed) => {
     expect(refusal({ [name]: value })).toBe(`${name}="${value}": must be a whole number ${allowed}`);
+  });
+
+  it("refuses an unknown behaviour, naming every one there is", () => {
+    expect(refusal({ BEHAVIOUR: "evil" })).toBe(
+      'BEHAVIOUR="evil": must be one of honest, silent, random, contrarian, balancing, equivocator, sync-liar, flooder',
+    );
   });
 
   it.each(["yes", "2", "on"])("a flag takes 1/0 or true/false only: LAB_CONTROL=%s", (value) => {

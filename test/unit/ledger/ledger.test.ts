@@ -1,6 +1,6 @@
-import { chainOn } from "../../utils/chain/blocks";
+import { chainOn, childOf, signerFor } from "../../utils/chain/blocks";
 import { useTmpDir } from "../../utils/chain/tmp-dir";
-import { openLedger, type TestLedger } from "../../utils/ledger/ledger";
+import { openLedger, reopenWith, type TestLedger } from "../../utils/ledger/ledger";
 
 const NOTHING_ELSE = { rejected: [], preferenceChanges: 0 } as const;
 
@@ -43,5 +43,28 @@ describe("Ledger: what a sync finds is not hidden", () => {
     await t.ledger.adoptAccepted(chainOn(t.genesis, 2));
     expect(t.ledger.epoch).toBe(epoch + 1);
     expect(t.ledger.lastAcceptedHeight).toBe(2);
+  });
+});
+
+describe("Ledger: equivocation", () => {
+  const dir = useTmpDir("snowchain-ledger-eq-");
+  let t: TestLedger;
+  beforeEach(async () => (t = await openLedger(dir())));
+  afterEach(() => t.close());
+
+  it("two validly signed blocks of one proposer at one height are evidence, counted once per pair and named", async () => {
+    const evidence: unknown[] = [];
+    t = await reopenWith(t, dir(), (e) => evidence.push(e));
+    const signer = signerFor("two-faced");
+    const [first] = chainOn(t.genesis, 1);
+    const a = childOf(first!, { entries: [Buffer.from("a")] }, signer);
+    const b = childOf(first!, { entries: [Buffer.from("b")] }, signer);
+    const other = childOf(first!, { entries: [Buffer.from("c")] });
+    t.ledger.learn([first!, a, other]);
+    expect(evidence).toEqual([]);
+    t.ledger.learn([b]);
+    t.ledger.learn([b, a]); // known blocks are not evidence again
+    expect(evidence).toEqual([{ proposer: signer.nodeId, height: 2, blocks: [a.id, b.id] }]);
+    expect((await t.metrics.byzantine.equivocations.get()).values[0]?.value).toBe(1);
   });
 });

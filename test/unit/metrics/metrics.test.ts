@@ -37,9 +37,12 @@ describe("createMetrics", () => {
     expect(names(false).filter((n) => !n.startsWith("snowchain_"))).toEqual([]);
   });
 
-  it("reports snowchain_node_info{version} = 1", async () => {
-    const m = createMetrics({ nodeId: "node-a", version: "1.2.3", collectDefault: false });
-    expect(samples(await m.registry.metrics())).toContain('snowchain_node_info{version="1.2.3",node_id="node-a"} 1');
+  it("reports snowchain_node_info{version, behaviour, id} = 1, the id once the key is loaded", async () => {
+    const m = createMetrics({ nodeId: "node-a", version: "1.2.3", behaviour: "silent", collectDefault: false });
+    expect(samples(await m.registry.metrics())).toContain('snowchain_node_info{version="1.2.3",behaviour="silent",id="",node_id="node-a"} 1');
+    m.setIdentity("0123456789abcdef0123456789abcdef01234567");
+    const info = samples(await m.registry.metrics()).filter((l) => l.startsWith("snowchain_node_info"));
+    expect(info).toEqual(['snowchain_node_info{version="1.2.3",behaviour="silent",id="0123456789abcdef0123456789abcdef01234567",node_id="node-a"} 1']);
   });
 
   it("exports poll outcomes and handshake results at 0 before any event, so their rates exist", async () => {
@@ -59,7 +62,7 @@ describe("createMetrics", () => {
     const described = describeMetrics(createMetrics({ nodeId: "n", version: "v", collectDefault: false }).registry);
 
     it.each(described.map((d) => [d.name, d]))("%s is snowchain_<subsystem>_<name> with a known subsystem", (name) => {
-      expect(name).toMatch(/^snowchain_(consensus|chain|sync|p2p|grpc|node)_[a-z0-9_]+$/);
+      expect(name).toMatch(/^snowchain_(consensus|chain|sync|p2p|grpc|node|byzantine)_[a-z0-9_]+$/);
     });
 
     it.each(described.map((d) => [d.name, d]))("%s: counters end in _total, histograms in _seconds", (name, d) => {
@@ -70,7 +73,8 @@ describe("createMetrics", () => {
 
     it("labels are only the low-cardinality ones (never a block or entry id)", () => {
       const labels = new Set(described.flatMap((d) => d.labelNames));
-      expect([...labels].sort()).toEqual(["code", "method", "outcome", "result", "version"]);
+      // `id` is one value per peer, as node_id is: the key-derived node id beside the human name.
+      expect([...labels].sort()).toEqual(["behaviour", "code", "id", "method", "outcome", "result", "version"]);
     });
   });
 

@@ -30,7 +30,7 @@ describe("MetricsServer", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe(metrics.registry.contentType);
     const body = await res.text();
-    expect(body).toContain('snowchain_node_info{version="9.9.9",node_id="node-under-test"} 1');
+    expect(body).toContain('snowchain_node_info{version="9.9.9",behaviour="honest",id="",node_id="node-under-test"} 1');
     expect(body).toContain("# TYPE snowchain_consensus_finality_seconds histogram");
     expect(body).toMatch(/^process_cpu_seconds_total\{node_id="node-under-test"\} /m);
   });

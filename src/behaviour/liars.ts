@@ -1,0 +1,74 @@
+import type { BlockId } from "../chain/types";
+import type { Behaviour, BehaviourName, LedgerView } from "./behaviour";
+import { HonestBehaviour } from "./honest";
+import { balancingAnswer, contrarianAnswer, randomAnswer, type AnswerStrategy } from "./strategies";
+import { SplitEstimate } from "./split-estimate";
+
+/** A peer that votes by a strategy (strategies.ts) instead of its preference; honest in all else. */
+export class StrategyBehaviour extends HonestBehaviour {
+  constructor(
+    readonly name: BehaviourName,
+    view: LedgerView,
+    private readonly strategy: AnswerStrategy,
+  ) {
+    super(view);
+  }
+
+  override answer(fromHeight: number, toHeight: number): (BlockId | undefined)[] {
+    return this.strategy(this.view, fromHeight, toHeight);
+  }
+}
+
+export function randomBehaviour(view: LedgerView, random: () => number): Behaviour {
+  return new StrategyBehaviour("random", view, randomAnswer(random));
+}
+
+export function contrarianBehaviour(view: LedgerView, random: () => number): Behaviour {
+  return new StrategyBehaviour("contrarian", view, contrarianAnswer(random));
+}
+
+/**
+ * Balancing: learns each asker's preferred chain from its query's tip, then votes for whichever
+ * candidate fewest members prefer. Balancers that share one SplitEstimate (the simulator's, or
+ * peers of one process) see what all of them saw.
+ */
+export class BalancingBehaviour extends StrategyBehaviour {
+  constructor(
+    view: LedgerView,
+    random: () => number,
+    readonly split: SplitEstimate = new SplitEstimate(),
+  ) {
+    super("balancing", view, balancingAnswer(split, random));
+  }
+
+  observeQuery(asker: string, tipId: BlockId | undefined): void {
+    if (tipId === undefined) return;
+    const chain = new Map<number, BlockId>();
+    const floor = this.view.lastAcceptedHeight;
+    for (let b = this.view.blockById(tipId); b && b.height > floor; b = this.view.blockById(b.parentId)) chain.set(b.height, b.id);
+    if (chain.size === 0) return;
+    this.split.prune(floor);
+    this.split.observe(asker, chain);
+  }
+}
+
+/** Silent: a member that answers no query, proposes nothing and serves no sync (but answers pings: it stays in the sample). */
+export class SilentBehaviour extends HonestBehaviour {
+  override readonly name: BehaviourName = "silent";
+
+  override answer(): undefined {
+    return undefined;
+  }
+
+  override propose(): [] {
+    return [];
+  }
+
+  override serveRange(): undefined {
+    return undefined;
+  }
+
+  override serveAccepted(): undefined {
+    return undefined;
+  }
+}
