@@ -15,6 +15,7 @@ import * as path from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { MIN_ENTRY_SIZE } from "../src/cli/load/data";
 import { argParser, parseInteger, parseOrExit, parsePositive } from "../src/cli/options";
+import { BEHAVIOUR_NAMES } from "../src/behaviour/behaviour";
 import { loadConfig } from "../src/config";
 import type { SnowballParams } from "../src/consensus/types";
 import { LocalTestnet } from "../src/testnet/local-testnet";
@@ -66,6 +67,8 @@ interface Options {
   cpuProf?: boolean;
   cli?: string;
   json?: boolean;
+  byzantine: number;
+  behaviour: string;
 }
 
 function collectEnv(value: string, previous: Record<string, string>): Record<string, string> {
@@ -100,6 +103,8 @@ function parseOptions(argv: string[]): Options {
     .option("--cpu-prof", "profile every peer (V8 sampling profiler, as node --cpu-prof) and print where their CPU time went")
     .option("--cli <path>", "the snowchain CLI the peers run as `node <path> peer` (default: dist/src/cli/main.js), e.g. a patched build to compare")
     .option("--json", "print the figures as one JSON object instead of text")
+    .option("--byzantine <n>", "how many of the peers (the last ones) run --behaviour", argParser((s) => parseInteger(s, 0, 200)), 0)
+    .option("--behaviour <name>", `what the byzantine peers do: ${BEHAVIOUR_NAMES.filter((b) => b !== "honest").join(", ")}`, "balancing")
     .exitOverride();
   parseOrExit(program, argv);
   const o = program.opts<Options>();
@@ -107,6 +112,9 @@ function parseOptions(argv: string[]): Options {
     process.stderr.write(`bench: ${msg}\n`);
     process.exit(2);
   };
+  if (o.byzantine >= o.peers) usage(`--byzantine ${o.byzantine}: at least one of the ${o.peers} peers must be honest`);
+  if (!(BEHAVIOUR_NAMES as readonly string[]).includes(o.behaviour)) usage(`--behaviour ${o.behaviour}: one of ${BEHAVIOUR_NAMES.join(", ")}`);
+  if (o.observer >= o.peers - o.byzantine) usage(`--observer ${o.observer} must be an honest peer (0..${o.peers - o.byzantine - 1})`);
   if (o.warmup >= o.duration) usage(`--warmup (${o.warmup} s) must be shorter than --duration (${o.duration} s)`);
   if (o.observer >= o.peers) usage(`--observer ${o.observer}: there are only ${o.peers} peers`);
   if ((o.submitTo ?? 0) > o.peers) usage(`--submit-to ${o.submitTo}: there are only ${o.peers} peers`);
@@ -137,6 +145,7 @@ function meta(o: Options, env: Record<string, string>, snowball: SnowballParams,
     snowball,
     env,
     entryBytes: o.entryBytes,
+    byzantine: o.byzantine > 0 ? `${o.byzantine} × ${o.behaviour}` : undefined,
     startupSec,
     loadAvgAtStart,
   };
@@ -186,6 +195,8 @@ async function main(): Promise<number> {
     baseMetricsPort: o.metricsPort,
     host: o.host,
     env,
+    // The last --byzantine peers lie as --behaviour says (their own polls stay honest).
+    envOf: (i): Record<string, string> => (i >= o.peers - o.byzantine ? { BEHAVIOUR: o.behaviour } : {}),
     // Fifty peers starting at once on two cores take a while.
     readyTimeoutMs: 30_000 + 2_000 * o.peers,
     // Writing a CPU profile at exit takes a few seconds.

@@ -21,6 +21,8 @@ export interface Meta {
   readonly snowball: SnowballParams;
   readonly env: Readonly<Record<string, string>>;
   readonly entryBytes: number;
+  /** How many of the peers are byzantine, and how they lie ("2 × balancing"); absent: all honest. */
+  readonly byzantine?: string;
   readonly startupSec: number;
   /** os.loadavg() when the run started: other work on the machine skews every figure. */
   readonly loadAvgAtStart: readonly number[];
@@ -397,7 +399,7 @@ export function formatReport(rep: Report): string {
     .map(([k, v]) => `${k}=${v}`)
     .join(" ");
   const lines: string[] = [
-    `snowchain bench — ${m.peers} peers, K=${s.k} αP=${s.alphaPreference} αC=${s.alphaConfidence} β=${s.beta} c=${s.concurrentPolls}, ${m.entryBytes}-byte entries`,
+    `snowchain bench — ${m.peers} peers${m.byzantine ? ` (${m.byzantine})` : ""}, K=${s.k} αP=${s.alphaPreference} αC=${s.alphaConfidence} β=${s.beta} c=${s.concurrentPolls}, ${m.entryBytes}-byte entries`,
     `  ${m.date}, ${m.host}: ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB.toFixed(0)} GiB, node ${m.node}${m.commit ? `, commit ${m.commit}` : ""}`,
     `  peer env: ${env || "(none)"};  network connected ${m.startupSec.toFixed(1)} s after spawn;  load average at start ${m.loadAvgAtStart.map((x) => x.toFixed(2)).join(" ")}`,
   ];
