@@ -50,6 +50,24 @@ module.exports = {
       to: { path: "^src/ledger/" },
     },
     {
+      name: "lab-drives-from-outside",
+      severity: "error",
+      comment:
+        "The fault lab drives peers from the outside (CLI, gRPC, processes, Docker): it imports the wire types and loader, the CLI's client and load generator, the local testnet runner and its own files, never a peer's internals.",
+      from: { path: "^src/lab/" },
+      to: {
+        path: "^src/",
+        pathNot: ["^src/lab/", "^src/wire/(generated/|proto\\.ts$|channel\\.ts$)", "^src/cli/(client\\.ts$|load/)", "^src/testnet/", "^src/package-info\\.ts$"],
+      },
+    },
+    {
+      name: "lab-checker-is-pure",
+      severity: "error",
+      comment: "The checker is a pure function of a recorded history: no gRPC, processes, files or timers.",
+      from: { path: "^src/lab/checker/" },
+      to: { pathNot: ["^src/lab/checker/", "^src/lab/(history|params)\\.ts$"] },
+    },
+    {
       name: "sim-has-no-network",
       severity: "error",
       comment: "The simulator runs the production consensus and behaviours in one process: no gRPC, no peer network.",

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { registerChain } from "./commands/chain";
 import { registerEntry } from "./commands/entry";
+import { registerLab } from "./commands/lab";
 import { registerLoad } from "./commands/load";
 import { registerPeer } from "./commands/peer";
 import { registerStatus } from "./commands/status";
@@ -29,6 +30,7 @@ export function createProgram(ctx: CliContext, version: string): Command {
   registerWatch(program, ctx);
   registerEntry(program, ctx);
   registerLoad(program, ctx);
+  registerLab(program, ctx);
   return program;
 }
 
