@@ -1,0 +1,157 @@
+import { checkHistory } from "../../../src/lab/checker";
+import { checkEntries } from "../../../src/lab/checker/entries";
+import { binomialTail, expectationFor, NetworkModel, pollsToDecide } from "../../../src/lab/checker/model";
+import { checkSafety } from "../../../src/lab/checker/safety";
+import type { HistoryEvent } from "../../../src/lab/history";
+import { labParams } from "../../../src/lab/params";
+import { HistoryBuilder } from "../../utils/lab/history";
+
+const PEERS = ["peer-0", "peer-1", "peer-2", "peer-3", "peer-4"];
+const row = (v: ReturnType<typeof checkHistory>, prefix: string) => v.results.filter((r) => r.check.startsWith(prefix));
+
+describe("the arithmetic", () => {
+  const p = labParams({});
+
+  it("computes the binomial tail and the expected polls to β consecutive successes", () => {
+    expect(binomialTail(20, 1, 15)).toBe(1);
+    expect(binomialTail(20, 0, 15)).toBe(0);
+    expect(binomialTail(20, 0.8, 15)).toBeCloseTo(0.8042, 3);
+    expect(pollsToDecide(1, 20)).toBe(20);
+    expect(pollsToDecide(0.5, 1)).toBeCloseTo(2, 6);
+  });
+
+  it("expects progress with one peer of five gone, a stall with two, at K=20 αC=15 β=20", () => {
+    expect(expectationFor(0.8, p).expect).toBe("progress");
+    expect(expectationFor(0.6, p).expect).toBe("stall");
+    expect(expectationFor(0.4, p).expect).toBe("stall");
+  });
+
+  it("calls r just at αC/K borderline: the mean reaches the quorum, β polls in a row rarely do", () => {
+    expect(expectationFor(0.75, p).expect).toBe("borderline");
+  });
+
+  it("drops a member unreachable longer than MEMBER_GRACE_MS from the sample, which raises r", () => {
+    const h = new HistoryBuilder(PEERS, { graceMs: 4000 }).partition([PEERS.slice(0, 2), PEERS.slice(2)], 1000, 20000).finish(21000);
+    const m = new NetworkModel(h);
+    expect(m.moment("peer-0", m.stepOf(3000)).r).toBeCloseTo(0.4);
+    expect(m.moment("peer-0", m.stepOf(3000)).expect).toBe("stall");
+    expect(m.moment("peer-0", m.stepOf(8000)).r).toBe(1);
+    expect(m.moment("peer-0", m.stepOf(8000)).expect).toBe("progress");
+    expect(m.forkPossible("peer-0", "peer-3").possible).toBe(true);
+    expect(m.forkPossible("peer-0", "peer-1").possible).toBe(false);
+  });
+});
+
+describe("safety", () => {
+  it("passes when every peer accepted the same block at every height", () => {
+    const h = new HistoryBuilder(PEERS).blocks(PEERS, 0, 5000).finish(6000);
+    expect(checkSafety(h, new NetworkModel(h))).toMatchObject({ valid: true, observed: "one block at each of 25 heights, on every peer" });
+  });
+
+  it("fails a fork no partition explains, naming the peers and the height", () => {
+    const h = new HistoryBuilder(PEERS).blocks(PEERS, 0, 1000).blocks(["peer-0"], 1000, 1200, 200, "x").blocks(PEERS.slice(1), 1000, 1200).finish(2000);
+    const r = checkSafety(h, new NetworkModel(h));
+    expect(r.valid).toBe(false);
+    expect(r.observed).toMatch(/^FORK not predicted: peer-0 and peer-1 accepted different blocks at height 6/);
+  });
+
+  it("fails one peer that accepted two blocks at one height", () => {
+    const h: HistoryEvent[] = new HistoryBuilder(PEERS).blocks(PEERS, 0, 400).finish(1000);
+    h.push({ type: "block", t: 900, peer: "peer-2", height: 1, id: "other", parent: "", proposer: "peer-2", ts: 0, entries: [] });
+    expect(checkSafety(h, new NetworkModel(h)).observed).toBe("peer-2 accepted two different blocks at height 1");
+  });
+
+  it("calls a fork across a partition longer than the grace period 'fork, as predicted', with its heights", () => {
+    const a = PEERS.slice(0, 2);
+    const b = PEERS.slice(2);
+    const h = new HistoryBuilder(PEERS, { graceMs: 2000 })
+      .blocks(PEERS, 0, 1000)
+      .partition([a, b], 1000, 9000)
+      .blocks(a, 4000, 8000, 500, "a")
+      .blocks(b, 4000, 8000, 500, "b")
+      .finish(10000);
+    const r = checkSafety(h, new NetworkModel(h));
+    expect(r.valid).toBe(true);
+    expect(r.observed).toMatch(/^fork, as predicted: \[peer-0 peer-1\] vs \[peer-2 peer-3 peer-4\] at heights 6–13/);
+  });
+});
+
+describe("entries (set-full)", () => {
+  it("counts every acknowledged entry accepted once everywhere as stable", () => {
+    const h = new HistoryBuilder(PEERS).blocks(PEERS, 0, 1000).ackAll("peer-0").finish(2000);
+    expect(checkEntries(h)).toMatchObject({ valid: true, details: { counts: { acknowledged: 5, stable: 5, lost: 0, duplicated: 0 } } });
+  });
+
+  it("fails a lost entry, a duplicated one and one nobody submitted", () => {
+    const b = new HistoryBuilder(PEERS).blocks(PEERS, 0, 600).ackAll("peer-0");
+    b.events.push({ type: "submit", t: 1, peer: "peer-1", entry: "gone" }, { type: "ack", t: 2, peer: "peer-1", entry: "gone" });
+    const h = b.finish(2000);
+    const final = h.find((e): e is Extract<HistoryEvent, { type: "final" }> => e.type === "final" && e.peer === "peer-3")!;
+    final.chain = [...final.chain, { height: 4, id: "b4", entries: ["e-1", "stranger"] }];
+    const r = checkEntries(h);
+    expect(r.valid).toBe(false);
+    expect(r.details).toMatchObject({ counts: { acknowledged: 4, stable: 2, lost: 1, duplicated: 1, unexpected: 1 } });
+    expect(r.observed).toMatch(/gone acked by peer-1, missing on peer-0 peer-1 peer-2 peer-3 peer-4/);
+  });
+
+  it("allows an entry whose submit failed and that was accepted all the same", () => {
+    const b = new HistoryBuilder(PEERS).blocks(PEERS, 0, 200);
+    b.events.push({ type: "submit", t: 0, peer: "peer-0", entry: "e-1" }, { type: "fail", t: 1, peer: "peer-0", entry: "e-1", reason: "DEADLINE_EXCEEDED" });
+    expect(checkEntries(b.finish(1000))).toMatchObject({ valid: true, details: { counts: { neverAckedButAccepted: 1 } } });
+  });
+});
+
+describe("liveness by the arithmetic", () => {
+  const survivors = PEERS.slice(0, 3);
+
+  it("passes a stall while more than 1 − αC/K are down, and progress after they return", () => {
+    const h = new HistoryBuilder(PEERS)
+      .blocks(PEERS, 0, 2000)
+      .fault("f1", "kill", "kill peer-3 peer-4", ["peer-3", "peer-4"], 2000, 12000)
+      .down(["peer-3", "peer-4"], 2000, 12000)
+      .blocks(PEERS, 12500, 20000)
+      .ackAll("peer-0")
+      .finish(20000);
+    const v = checkHistory(h, { recoveryWithinMs: 10000 });
+    const during = row(v, "liveness during f1");
+    expect(during).toHaveLength(1);
+    expect(during[0]).toMatchObject({ valid: true });
+    expect(during[0]!.expected).toMatch(/^stall \(r 0\.60 < 0\.75\) on peer-0 peer-1 peer-2/);
+    expect(v.valid).toBe(true);
+  });
+
+  it("fails progress where the arithmetic says stall (β too low, or a quorum that is not one)", () => {
+    const h = new HistoryBuilder(PEERS)
+      .blocks(PEERS, 0, 2000)
+      .fault("f1", "kill", "kill peer-3 peer-4", ["peer-3", "peer-4"], 2000, 12000)
+      .down(["peer-3", "peer-4"], 2000, 12000)
+      .blocks(survivors, 2000, 12000, 500)
+      .finish(14000);
+    const during = row(checkHistory(h, { recoveryWithinMs: 10000 }), "liveness during f1")[0]!;
+    expect(during.valid).toBe(false);
+    expect(during.observed).toMatch(/peer-0 accepted \d+ block\(s\) .* expected a stall/);
+  });
+
+  it("fails a stall where the arithmetic says progress", () => {
+    const h = new HistoryBuilder(PEERS)
+      .blocks(PEERS, 0, 2000)
+      .fault("f1", "kill", "kill peer-4", ["peer-4"], 2000, 12000)
+      .down(["peer-4"], 2000, 12000)
+      .blocks(PEERS, 12500, 16000)
+      .finish(16000);
+    const during = row(checkHistory(h, { recoveryWithinMs: 10000 }), "liveness during f1")[0]!;
+    expect(during).toMatchObject({ valid: false });
+    expect(during.observed).toMatch(/^peer-0 stalled/);
+  });
+
+  it("measures recovery from a fault's end to the affected peers at the network's height", () => {
+    const h = new HistoryBuilder(PEERS)
+      .blocks(PEERS, 0, 200)
+      .blocks(PEERS.slice(0, 4), 200, 6000)
+      .fault("f1", "kill", "kill peer-4", ["peer-4"], 0, 4000)
+      .down(["peer-4"], 0, 4000)
+      .finish(7000);
+    // peer-4 stays at height 1: it never gets back to the height the others had when its fault ended.
+    expect(row(checkHistory(h, { recoveryWithinMs: 2000 }), "recovery after f1")[0]).toMatchObject({ valid: false, observed: "never: peer-4 at 1 below height 21" });
+  });
+});
