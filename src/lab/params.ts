@@ -17,9 +17,11 @@ export interface LabParams {
   /** A query unanswered this long is a dropped vote. */
   readonly pollTimeoutMs: number;
   readonly heartbeatMs: number;
+  /** Polls in flight at once. */
+  readonly concurrentPolls: number;
 }
 
-export const PEER_DEFAULTS = { k: 20, beta: 20, graceMs: 30_000, pollTimeoutMs: 1000, heartbeatMs: 2000 } as const;
+export const PEER_DEFAULTS = { k: 20, beta: 20, graceMs: 30_000, pollTimeoutMs: 1000, heartbeatMs: 2000, concurrentPolls: 4 } as const;
 
 export function labParams(env: Readonly<Record<string, string>>): LabParams {
   const num = (key: string): number | undefined => (env[key] === undefined || env[key] === "" ? undefined : Number(env[key]));
@@ -34,6 +36,7 @@ export function labParams(env: Readonly<Record<string, string>>): LabParams {
     graceMs: num("MEMBER_GRACE_MS") ?? PEER_DEFAULTS.graceMs,
     pollTimeoutMs: num("POLL_TIMEOUT_MS") ?? PEER_DEFAULTS.pollTimeoutMs,
     heartbeatMs: num("HEARTBEAT_MS") ?? PEER_DEFAULTS.heartbeatMs,
+    concurrentPolls: num("SNOWBALL_CONCURRENT_POLLS") ?? PEER_DEFAULTS.concurrentPolls,
   };
 }
 

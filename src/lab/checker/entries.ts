@@ -3,8 +3,10 @@
  * exactly once, on every peer live at the end. Each submitted entry is classified: stable (once
  * on every judged peer), lost (missing on one), duplicated (twice on one), never acknowledged but
  * accepted (a submit that failed or timed out yet landed: allowed), and unexpected (accepted but
- * never submitted: not allowed). After a predicted fork an entry is judged on the branch of the
- * peer that acknowledged it; on the other branch it is "stranded", as the fork predicts.
+ * never submitted: not allowed). After a fork (the safety check says whether it was predicted)
+ * the branches never rejoin and, their members back in each other's samples, neither reaches αC
+ * again: an entry missing on a branch, its acknowledging peer's own included, is "stranded", not
+ * lost. Duplicates and unexpected entries fail all the same.
  */
 import { eventsOf, type ChainBlock, type HistoryEvent } from "../history";
 import type { CheckResult } from "./result";
@@ -67,12 +69,14 @@ export function checkEntries(h: readonly HistoryEvent[]): CheckResult {
       n.duplicated++;
       duplicated.push({ entry, on: twiceOn });
     }
-    if (missingOn.length > 0) {
+    const forked = groups.length > 1;
+    if (missingOn.length > 0 && !forked) {
       n.lost++;
       lost.push({ entry, ackedBy: by, missingOn });
     }
-    if (twiceOn.length === 0 && missingOn.length === 0) n.stable++;
-    if (groups.length > 1 && [...finals.keys()].some((p) => !judged.includes(p) && (counts.get(p)!.get(entry) ?? 0) === 0)) n.stranded++;
+    const absentSomewhere = [...finals.keys()].some((p) => (counts.get(p)!.get(entry) ?? 0) === 0);
+    if (forked && absentSomewhere) n.stranded++;
+    else if (twiceOn.length === 0 && missingOn.length === 0) n.stable++;
   }
   const seen = new Set<string>();
   for (const c of counts.values()) for (const e of c.keys()) seen.add(e);
@@ -86,7 +90,7 @@ export function checkEntries(h: readonly HistoryEvent[]): CheckResult {
   const observed =
     `${n.acknowledged} acknowledged: ${n.stable} stable, ${n.lost} lost, ${n.duplicated} duplicated; ` +
     `${n.neverAckedButAccepted} accepted without an acknowledgement, ${n.unexpected} unexpected` +
-    (n.stranded > 0 ? `; ${n.stranded} stranded on the other branch of the fork` : "") +
+    (n.stranded > 0 ? `; ${n.stranded} stranded by the fork (missing on a branch)` : "") +
     (lost.length > 0 ? ` (e.g. ${lost[0]!.entry.slice(0, 12)} acked by ${lost[0]!.ackedBy}, missing on ${lost[0]!.missingOn.join(" ")})` : "");
   return { check: "entries", valid, expected, observed, details: { counts: n, branches: groups, lost: lost.slice(0, 100), duplicated: duplicated.slice(0, 100) } };
 }

@@ -58,13 +58,14 @@ export function livenessWindows(h: readonly HistoryEvent[], model: NetworkModel,
       start = s;
       const e: Expectation = prev.expect;
       if (e !== "progress" && e !== "stall") {
-        if (e === "borderline") skipped.push({ peer, fromMs, toMs, why: `borderline: r ${prev.r.toFixed(2)} against αC/K ${quorumShare(model.params)} (${Math.round(prev.polls)} polls expected per decision)` });
+        if (e === "borderline") skipped.push({ peer, fromMs, toMs, why: `borderline: r ${prev.r.toFixed(2)} against αC/K ${quorumShare(model.params)}, about ${describeMs(prev.decisionMs)} per decision expected (${Math.round(prev.silent * 100)}% of the sample silent)` });
         continue;
       }
       const a = fromMs + settle;
       const b = toMs - endTrim;
       if (b - a < MIN_WINDOW_MS) continue;
-      if (e === "progress" && forkAtMs !== undefined && b > forkAtMs) {
+      // Inside the partition that forked it, each side is predicted to go on alone; after the heal, nothing is predicted.
+      if (e === "progress" && forkAtMs !== undefined && b > forkAtMs && active((a + b) / 2).length === 0) {
         skipped.push({ peer, fromMs, toMs, why: "the network forked before: no prediction for a forked network" });
         continue;
       }
@@ -122,11 +123,29 @@ export function checkLiveness(h: readonly HistoryEvent[], model: NetworkModel, f
       check: "liveness, not judged",
       valid: true,
       expected: "stretches where the arithmetic predicts nothing are reported, not judged",
-      observed: `${skipped.length} stretch(es): ${[...new Set(skipped.map((s) => s.why.split(":")[0]))].join("; ")}`,
+      observed: describeSkipped(skipped),
       details: { skipped },
     });
   }
   return rows;
+}
+
+/** "borderline on peer-0 peer-1 11.1s–18.0s: r 0.80 …; the network forked before on …". */
+function describeSkipped(skipped: readonly Skipped[]): string {
+  const byWhy = new Map<string, { peers: Set<string>; from: number; to: number; why: string }>();
+  for (const s of skipped) {
+    const key = s.why.split(":")[0]!;
+    const g = byWhy.get(key) ?? { peers: new Set<string>(), from: s.fromMs, to: s.toMs, why: s.why };
+    g.peers.add(s.peer);
+    g.from = Math.min(g.from, s.fromMs);
+    g.to = Math.max(g.to, s.toMs);
+    byWhy.set(key, g);
+  }
+  return [...byWhy.values()].map((g) => `${[...g.peers].join(" ")} ${secs(g.from)}–${secs(g.to)}: ${g.why}`).join("; ");
+}
+
+function describeMs(ms: number): string {
+  return !Number.isFinite(ms) ? "forever" : ms >= 1000 ? `${(ms / 1000).toFixed(ms >= 10_000 ? 0 : 1)} s` : `${Math.round(ms)} ms`;
 }
 
 function firstOf(ws: readonly LivenessWindow[], phase: string): number {

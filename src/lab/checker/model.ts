@@ -8,28 +8,45 @@
  * (the peer itself always answers). A member unreachable longer than MEMBER_GRACE_MS leaves the
  * sample, which raises r again: that is how a long partition forks.
  *
- * The rule the issue states is r ≥ αC/K → progress, r < αC/K → stall. Near the threshold the
- * mean is not the whole story (β consecutive polls must each reach αC), so the model also
- * computes the expected number of polls to a decision from the binomial law and calls a moment
- * "borderline" when the two disagree; borderline moments are reported, never judged.
+ * The rule the issue states is r ≥ αC/K → progress, r < αC/K → stall. The mean is not the whole
+ * story, so the model also computes how long a decision should take: β consecutive polls must
+ * each reach αC (the binomial law gives the expected number of polls), and a poll whose outcome
+ * hangs on a *silent* member (paused, or its messages dropped: no answer, no error) lasts the
+ * whole POLL_TIMEOUT_MS, while one refused at once (a killed local process) costs nothing. A
+ * moment where the rule and the expected time disagree (progress by the rule, but a decision
+ * every 20 s) is "borderline": reported, never judged.
  */
 import { eventsOf, endOf, runOf, type HistoryEvent, type LinkState } from "../history";
-import { quorumShare, type LabParams } from "../params";
+import { labParams, quorumShare, type LabParams } from "../params";
 
 /** Time resolution of the model. */
 export const STEP_MS = 100;
-/** A decision within this many expected polls is "progress" (a peer polls hundreds of times a second). */
-export const PROGRESS_POLLS = 2_000;
-/** A decision needing at least this many expected polls is a stall. */
-export const STALL_POLLS = 100_000;
+/** A decision expected within this long is "progress". */
+export const PROGRESS_MS = 2_000;
+/** A decision expected to take at least this long is a stall. */
+export const STALL_MS = 60_000;
+/** A poll's round trip when nothing delays or hangs it. */
+const BASE_POLL_MS = 5;
 
 export type Expectation = "progress" | "stall" | "borderline" | "idle" | "down";
 
 export interface PeerMoment {
   readonly r: number;
+  /** Share of the sample that neither answers nor fails: it makes polls wait for their timeout. */
+  readonly silent: number;
   readonly expect: Expectation;
   /** Expected polls to β consecutive successful polls. */
   readonly polls: number;
+  /** Expected time to a decision. */
+  readonly decisionMs: number;
+}
+
+/** What one draw of the sample gets: an answer in time (ok), nothing at all (silent), or else a quick failure. */
+export interface Draw {
+  readonly ok: number;
+  readonly silent: number;
+  /** Mean added delay of the answers. */
+  readonly delayMs: number;
 }
 
 /** P(X ≥ a) for X ~ Binomial(n, p). */
@@ -53,13 +70,33 @@ export function pollsToDecide(q: number, beta: number): number {
   return qb === 0 ? Infinity : (1 - qb) / ((1 - q) * qb);
 }
 
-/** The expectation for a share r, by the rule and by the binomial law together. */
-export function expectationFor(r: number, p: LabParams): { expect: "progress" | "stall" | "borderline"; polls: number } {
-  const polls = pollsToDecide(binomialTail(p.k, r, p.alphaC), p.beta);
-  const above = r >= quorumShare(p) - 1e-9;
-  if (above && polls <= PROGRESS_POLLS) return { expect: "progress", polls };
-  if (!above && polls >= STALL_POLLS) return { expect: "stall", polls };
-  return { expect: "borderline", polls };
+/** P(a poll waits for its timeout): fewer than αC answers arrived, but the silent draws could still make αC. */
+export function waitShare(k: number, ok: number, silent: number, alphaC: number): number {
+  if (silent <= 0) return 0;
+  const rest = 1 - ok;
+  const sShare = rest <= 0 ? 0 : Math.min(1, silent / rest);
+  let p = 0;
+  for (let y = 0; y < alphaC && y <= k; y++) p += binom(k, y, ok) * binomialTail(k - y, sShare, alphaC - y);
+  return p;
+}
+
+function binom(n: number, x: number, p: number): number {
+  let c = 1;
+  for (let i = 1; i <= x; i++) c = (c * (n - x + i)) / i;
+  return c * p ** x * (1 - p) ** (n - x);
+}
+
+/** The expectation for a sample whose draws are `d`, by the rule and by the expected time together. */
+export function expectationFor(d: Draw, p: LabParams): { expect: "progress" | "stall" | "borderline"; polls: number; decisionMs: number } {
+  const polls = pollsToDecide(binomialTail(p.k, d.ok, p.alphaC), p.beta);
+  const wait = waitShare(p.k, d.ok, d.silent, p.alphaC);
+  const pollMs = wait * p.pollTimeoutMs + (1 - wait) * (BASE_POLL_MS + d.delayMs);
+  // Polls run `concurrentPolls` at a time and are applied in issue order: a hung one holds the rest.
+  const decisionMs = (polls * pollMs) / Math.max(1, p.concurrentPolls);
+  const above = d.ok >= quorumShare(p) - 1e-9;
+  if (above && decisionMs <= PROGRESS_MS) return { expect: "progress", polls, decisionMs };
+  if (!above && decisionMs >= STALL_MS) return { expect: "stall", polls, decisionMs };
+  return { expect: "borderline", polls, decisionMs };
 }
 
 /** The share of a query that gets its answer in time through a link with this effect. */
@@ -76,16 +113,21 @@ export class NetworkModel {
   readonly params: LabParams;
   readonly steps: number;
   readonly peers: string[];
-  private readonly up = new Map<string, boolean[]>();
+  private readonly backend: string;
+  /** Per peer and step: undefined while up, else how it went down. */
+  private readonly downHow = new Map<string, (string | undefined)[]>();
   private readonly exists = new Map<string, boolean[]>();
-  private readonly linkAt: Map<string, number>[] = [];
+  private readonly linkAt: Map<string, LinkState>[] = [];
   private readonly loadOn: boolean[] = [];
   private readonly moments = new Map<string, PeerMoment[]>();
   private readonly loadPeers: string[];
+  /** Since which step j has not answered i, while it does not. */
+  private readonly unreachableSince = new Map<string, number>();
 
   constructor(h: readonly HistoryEvent[]) {
     const run = runOf(h);
-    this.params = run.params;
+    this.params = { ...labParams({}), ...run.params };
+    this.backend = run.backend;
     this.loadPeers = run.loadPeers;
     this.steps = Math.floor(endOf(h) / STEP_MS) + 1;
     const all = new Set(run.peers);
@@ -97,18 +139,30 @@ export class NetworkModel {
   }
 
   isUp(peer: string, step: number): boolean {
-    return this.up.get(peer)?.[step] ?? false;
+    return (this.exists.get(peer)?.[step] ?? false) && this.downHow.get(peer)?.[step] === undefined;
+  }
+
+  /** What a query from i to j gets at a step. */
+  draw(i: string, j: string, step: number): Draw {
+    if (i === j) return { ok: 1, silent: 0, delayMs: 0 };
+    if (!(this.exists.get(j)?.[step] ?? false)) return { ok: 0, silent: 0, delayMs: 0 };
+    const how = this.downHow.get(j)?.[step];
+    // A paused process keeps its sockets open and says nothing; a killed local process refuses at
+    // once, while a killed container's address just stops answering.
+    if (how !== undefined) return { ok: 0, silent: how === "paused" || (this.backend === "compose" && how === "killed") ? 1 : 0, delayMs: 0 };
+    const link = this.linkAt[step]?.get(`${i}>${j}`);
+    if (!link) return { ok: 1, silent: 0, delayMs: 0 };
+    const ok = linkSuccess(link, this.params.pollTimeoutMs);
+    return { ok, silent: 1 - ok, delayMs: link.delayMs };
   }
 
   /** Share of i's queries to j answered in time at a step (0 when j is down). */
   reach(i: string, j: string, step: number): number {
-    if (!this.isUp(j, step)) return 0;
-    if (i === j) return 1;
-    return this.linkAt[step]?.get(`${i}>${j}`) ?? 1;
+    return this.draw(i, j, step).ok;
   }
 
   moment(peer: string, step: number): PeerMoment {
-    return this.moments.get(peer)?.[step] ?? { r: 0, expect: "down", polls: Infinity };
+    return this.moments.get(peer)?.[step] ?? DOWN;
   }
 
   loadRunning(step: number): boolean {
@@ -121,24 +175,23 @@ export class NetworkModel {
 
   /**
    * Two peers can accept different blocks at one height when at some moment each could decide
-   * and at least one of them decided without hearing the other.
+   * (r ≥ αC/K) and at least one of them decided without hearing the other.
    */
   forkPossible(i: string, j: string): { possible: boolean; atMs?: number } {
+    const share = quorumShare(this.params);
     for (let s = 0; s < this.steps; s++) {
-      const a = this.moment(i, s).expect;
-      const b = this.moment(j, s).expect;
-      const capable = (x: Expectation) => x === "progress" || x === "borderline" || x === "idle";
-      if (!capable(a) || !capable(b)) continue;
-      if (this.rOf(i, s, true) < quorumShare(this.params) || this.rOf(j, s, true) < quorumShare(this.params)) continue;
+      const a = this.moment(i, s);
+      const b = this.moment(j, s);
+      if (a.expect === "down" || b.expect === "down" || a.r < share - 1e-9 || b.r < share - 1e-9) continue;
       if (this.reach(i, j, s) === 0 || this.reach(j, i, s) === 0) return { possible: true, atMs: s * STEP_MS };
     }
     return { possible: false };
   }
 
   private replay(h: readonly HistoryEvent[], initial: readonly string[]): void {
-    const up = new Map<string, boolean>(initial.map((p) => [p, true]));
+    const down = new Map<string, string | undefined>();
     const exists = new Map<string, boolean>(initial.map((p) => [p, true]));
-    let links = new Map<string, number>();
+    let links = new Map<string, LinkState>();
     let load = false;
     const sorted = [...h].sort((a, b) => a.t - b.t);
     let k = 0;
@@ -147,21 +200,21 @@ export class NetworkModel {
       for (; k < sorted.length && sorted[k]!.t < until; k++) {
         const e = sorted[k]!;
         if (e.type === "down") {
-          up.set(e.peer, false);
+          down.set(e.peer, e.how);
           if (e.how === "removed") exists.set(e.peer, false);
         } else if (e.type === "up") {
-          up.set(e.peer, true);
+          down.delete(e.peer);
           exists.set(e.peer, true);
         } else if (e.type === "links") {
-          links = new Map(e.links.map((l) => [`${l.from}>${l.to}`, linkSuccess(l, this.params.pollTimeoutMs)]));
+          links = new Map(e.links.map((l) => [`${l.from}>${l.to}`, l]));
         } else if (e.type === "load") {
           load = e.phase === "start";
         }
       }
       for (const p of this.peers) {
-        if (!this.up.has(p)) this.up.set(p, []);
+        if (!this.downHow.has(p)) this.downHow.set(p, []);
         if (!this.exists.has(p)) this.exists.set(p, []);
-        this.up.get(p)![s] = up.get(p) ?? false;
+        this.downHow.get(p)![s] = down.get(p);
         this.exists.get(p)![s] = exists.get(p) ?? false;
       }
       this.linkAt[s] = links;
@@ -169,27 +222,26 @@ export class NetworkModel {
     }
   }
 
-  /** Steps since j was last reachable from i, or undefined while reachable. */
-  private readonly unreachableSince = new Map<string, number>();
-
-  /** r of peer i at step s; `members` are those i still counts (grace not yet passed). */
-  private rOf(i: string, s: number, cached = false): number {
-    if (cached) return this.moment(i, s).r;
-    let sum = 0;
+  /** The average draw of i's sample at step s: members unreachable longer than the grace period are no longer in it. */
+  private sampleOf(i: string, s: number): Draw {
+    let ok = 0;
+    let silent = 0;
+    let delay = 0;
     let n = 0;
     for (const j of this.peers) {
       if (!(this.exists.get(j)?.[s] ?? false)) continue;
-      const reach = this.reach(i, j, s);
+      const d = this.draw(i, j, s);
       const key = `${i}>${j}`;
-      if (reach > 0) this.unreachableSince.delete(key);
+      if (d.ok > 0) this.unreachableSince.delete(key);
       else if (!this.unreachableSince.has(key)) this.unreachableSince.set(key, s);
       const since = this.unreachableSince.get(key);
-      // Dropped from i's sample once unreachable for longer than the grace period.
       if (since !== undefined && (s - since) * STEP_MS > this.params.graceMs) continue;
       n++;
-      sum += reach;
+      ok += d.ok;
+      silent += d.silent;
+      delay += d.delayMs * d.ok;
     }
-    return n === 0 ? 0 : sum / n;
+    return n === 0 ? { ok: 0, silent: 0, delayMs: 0 } : { ok: ok / n, silent: silent / n, delayMs: ok > 0 ? delay / ok : 0 };
   }
 
   private predict(): void {
@@ -198,18 +250,20 @@ export class NetworkModel {
         if (!this.isUp(i, s)) {
           // A restarted peer learns its members afresh: forget what it had given up on.
           for (const key of [...this.unreachableSince.keys()]) if (key.startsWith(`${i}>`)) this.unreachableSince.delete(key);
-          this.moments.get(i)![s] = { r: 0, expect: "down", polls: Infinity };
+          this.moments.get(i)![s] = DOWN;
           continue;
         }
-        const r = this.rOf(i, s);
-        const { expect, polls } = expectationFor(r, this.params);
+        const d = this.sampleOf(i, s);
+        const { expect, polls, decisionMs } = expectationFor(d, this.params);
         // Progress needs something to decide: entries from the load reaching i's side.
-        const fed = this.loadRunning(s) && this.loadPeers.some((p) => this.reach(p, i, s) > 0 || (p === i && this.isUp(p, s)));
-        this.moments.get(i)![s] = { r, expect: expect === "progress" && !fed ? "idle" : expect, polls };
+        const fed = this.loadRunning(s) && this.loadPeers.some((p) => (p === i ? this.isUp(p, s) : this.reach(p, i, s) > 0));
+        this.moments.get(i)![s] = { r: d.ok, silent: d.silent, expect: expect === "progress" && !fed ? "idle" : expect, polls, decisionMs };
       }
     }
   }
 }
+
+const DOWN: PeerMoment = Object.freeze({ r: 0, silent: 0, expect: "down", polls: Infinity, decisionMs: Infinity });
 
 /** Fault windows as the history recorded them (start and end events paired by id). */
 export interface FaultWindow {

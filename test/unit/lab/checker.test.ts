@@ -1,6 +1,6 @@
 import { checkHistory } from "../../../src/lab/checker";
 import { checkEntries } from "../../../src/lab/checker/entries";
-import { binomialTail, expectationFor, NetworkModel, pollsToDecide } from "../../../src/lab/checker/model";
+import { binomialTail, expectationFor, NetworkModel, pollsToDecide, waitShare } from "../../../src/lab/checker/model";
 import { checkSafety } from "../../../src/lab/checker/safety";
 import type { HistoryEvent } from "../../../src/lab/history";
 import { labParams } from "../../../src/lab/params";
@@ -20,14 +20,30 @@ describe("the arithmetic", () => {
     expect(pollsToDecide(0.5, 1)).toBeCloseTo(2, 6);
   });
 
-  it("expects progress with one peer of five gone, a stall with two, at K=20 αC=15 β=20", () => {
-    expect(expectationFor(0.8, p).expect).toBe("progress");
-    expect(expectationFor(0.6, p).expect).toBe("stall");
-    expect(expectationFor(0.4, p).expect).toBe("stall");
+  const refused = (ok: number) => ({ ok, silent: 0, delayMs: 0 });
+  const silent = (ok: number) => ({ ok, silent: 1 - ok, delayMs: 0 });
+
+  it("expects progress with one peer of five refusing, a stall with two, at K=20 αC=15 β=20", () => {
+    expect(expectationFor(refused(0.8), p).expect).toBe("progress");
+    expect(expectationFor(refused(0.6), p).expect).toBe("stall");
+    expect(expectationFor(silent(0.4), p).expect).toBe("stall");
   });
 
   it("calls r just at αC/K borderline: the mean reaches the quorum, β polls in a row rarely do", () => {
-    expect(expectationFor(0.75, p).expect).toBe("borderline");
+    expect(expectationFor(refused(0.75), p).expect).toBe("borderline");
+  });
+
+  it("expects slow decisions when the missing fifth is silent: its polls wait POLL_TIMEOUT_MS", () => {
+    const e = expectationFor(silent(0.8), p);
+    expect(e.expect).toBe("borderline");
+    expect(e.decisionMs).toBeGreaterThan(10_000);
+    expect(waitShare(20, 0.8, 0.2, 15)).toBeCloseTo(1 - binomialTail(20, 0.8, 15), 6);
+    expect(waitShare(20, 0.8, 0, 15)).toBe(0);
+  });
+
+  it("expects progress through 20% loss on every link and through 100 ± 50 ms of delay", () => {
+    expect(expectationFor({ ok: 0.84, silent: 0.16, delayMs: 0 }, p).expect).toBe("progress");
+    expect(expectationFor({ ok: 1, silent: 0, delayMs: 100 }, p).expect).toBe("progress");
   });
 
   it("drops a member unreachable longer than MEMBER_GRACE_MS from the sample, which raises r", () => {
