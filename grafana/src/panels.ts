@@ -18,6 +18,7 @@ import {
   ThresholdsConfigBuilder,
   ThresholdsMode,
   TimePickerBuilder,
+  type AnnotationQuery,
   type DataSourceRef,
   type Dashboard,
   type FieldColor,
@@ -228,12 +229,35 @@ export interface DashboardSpec extends Pick<DashboardRef, "uid" | "title"> {
   /** The other dashboard, linked from the top bar with the same time range. */
   linkTo: DashboardRef;
   variables?: cog.Builder<VariableModel>[];
+  /** Only the lab faults on this target (a node id, or a variable such as $node_id). @default every fault */
+  faultTarget?: string;
   /** Rows and panels top to bottom; each panel follows its row. */
   panels: (RowBuilder | (cog.Builder<Panel> & { id(id: number): unknown }))[];
 }
 
 /** Auto-refresh choices: a testnet changes within seconds, so nothing slower than 5 m. */
 const REFRESH_INTERVALS = ["5s", "10s", "30s", "1m", "5m"];
+
+/**
+ * The fault lab's windows (snowchain_lab_fault_active, served by `snowchain lab run` while it
+ * runs) as Grafana annotations from Prometheus: one region per fault, titled by its kind, tagged
+ * with kind and target. The SDK's builder has no field for the Prometheus annotation's step and
+ * formats, so they are added to what it builds.
+ */
+export function labFaults(target?: string): cog.Builder<AnnotationQuery> {
+  const selector = target === undefined ? "" : `{target="${target}"}`;
+  const base = new AnnotationQueryBuilder()
+    .name("Lab faults")
+    .datasource(DATASOURCE)
+    .enable(true)
+    .hide(false)
+    .iconColor("rgba(242, 73, 92, 1)")
+    .expr(`max by (kind, target) (snowchain_lab_fault_active${selector}) > 0`);
+  return {
+    build: (): AnnotationQuery =>
+      Object.assign(base.build(), { step: "5s", titleFormat: "lab: {{kind}}", textFormat: "{{kind}} on {{target}}", tagKeys: "kind,target", useValueForTime: false }),
+  };
+}
 
 /**
  * A snowchain dashboard: read-only (provisioned from files, so edits in the UI would be lost),
@@ -264,6 +288,7 @@ export function snowchainDashboard(spec: DashboardSpec): Dashboard {
         .iconColor("rgba(0, 211, 255, 1)")
         .type("dashboard"),
     )
+    .annotation(labFaults(spec.faultTarget))
     .link(
       new DashboardLinkBuilder(spec.linkTo.linkTitle)
         .type(DashboardLinkType.Link)

@@ -19,6 +19,7 @@ export function peerDashboard(): Dashboard {
     description: "One peer in depth: consensus, data, network and resources. Pick the peer by node id.",
     linkTo: OVERVIEW,
     variables: [nodeIdVariable()],
+    faultTarget: "$node_id",
     panels: [
       row("Peer"),
       stat({

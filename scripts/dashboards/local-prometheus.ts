@@ -8,7 +8,9 @@
  *
  * Options: --port (default 9090, on 127.0.0.1), --dir (default .testnet/prometheus: config, rules,
  * targets/ and the TSDB). --targets-file follows the file_sd file `npm run testnet` writes (and
- * rewrites as peers come and go). Stops Prometheus on Ctrl-C.
+ * rewrites as peers come and go). --lab host:port also scrapes a fault lab's /metrics (`snowchain
+ * lab run` serves it on 127.0.0.1:9190): the dashboards then show its faults as annotations.
+ * Stops Prometheus on Ctrl-C.
  */
 import { access } from "node:fs/promises";
 import * as path from "node:path";
@@ -34,6 +36,7 @@ async function main(): Promise<void> {
       "targets-file": { type: "string" },
       port: { type: "string", default: "9090" },
       dir: { type: "string", default: path.join(".testnet", "prometheus") },
+      lab: { type: "string" },
     },
   });
   let targets: string[] = [];
@@ -53,7 +56,8 @@ async function main(): Promise<void> {
   } else {
     throw new Error("give --targets-file FILE, --peers N [--base-port P] or --targets host:port,...");
   }
-  const prometheus = new LocalPrometheus({ dir: path.resolve(values.dir ?? ""), targets, targetsFile, port: Number(values.port) });
+  const labTargets = values.lab ? [values.lab] : [];
+  const prometheus = new LocalPrometheus({ dir: path.resolve(values.dir ?? ""), targets, targetsFile, labTargets, port: Number(values.port) });
   const url = await prometheus.start();
   const scraping = targetsFile ? `the targets in ${targetsFile}` : targets.join(", ");
   process.stdout.write(`prometheus on ${url} scraping ${scraping}\nconfig and data in ${values.dir}; Ctrl-C stops it\n`);

@@ -7,6 +7,7 @@
  *   <dir>/rules/*.yml           copies of prometheus/rules/*.yml
  *   <dir>/targets/peers.json    [{"targets": ["127.0.0.1:9100", ...]}], rewritten by setTargets()
  *   <dir>/targets/external.json a link to opts.targetsFile, when given
+ *   <dir>/lab/lab.json          the fault lab's /metrics (opts.labTargets), job snowchain-lab
  *   <dir>/data/                 the TSDB
  *
  * Prometheus watches targets/, so a testnet that rewrites peers.json (or drops its own *.json
@@ -192,6 +193,8 @@ export interface LocalPrometheusOptions {
    * as peers come and go: linked into targets/ so Prometheus follows it (re-read every 5 s).
    */
   targetsFile?: string;
+  /** host:port of a running fault lab's /metrics (`snowchain lab run`), written to lab/lab.json: job snowchain-lab. */
+  labTargets?: readonly string[];
   /** Port on 127.0.0.1. @default 0 = a free port chosen at start */
   port?: number;
   /** @default "prometheus" (on PATH; Debian's package installs /usr/bin/prometheus) */
@@ -238,6 +241,9 @@ export class LocalPrometheus {
     const root = this.opts.repoRoot ?? (await findRepoRoot());
     await mkdir(this.rulesDir, { recursive: true });
     await mkdir(path.join(this.opts.dir, "targets"), { recursive: true });
+    await mkdir(path.join(this.opts.dir, "lab"), { recursive: true });
+    const lab = this.opts.labTargets ?? [];
+    await writeFile(path.join(this.opts.dir, "lab", "lab.json"), `${JSON.stringify(lab.length > 0 ? [{ targets: lab }] : [], null, 2)}\n`);
     await copyFile(path.join(root, "prometheus", "prometheus.local.yml"), this.configFile);
     const rules = path.join(root, "prometheus", "rules");
     for (const f of await readdir(rules)) {

@@ -40,8 +40,15 @@ export interface GrafanaVariable {
   datasource?: { type?: string; uid?: string };
 }
 
+export interface GrafanaAnnotation {
+  name: string;
+  datasource?: { type?: string; uid?: string };
+  expr?: string;
+}
+
 export interface GrafanaDashboard {
   uid: string;
+  annotations?: { list: GrafanaAnnotation[] };
   title: string;
   panels: GrafanaPanel[];
   templating?: { list: GrafanaVariable[] };
@@ -62,6 +69,7 @@ export interface DashboardQuery {
 export interface Dashboard {
   file: string;
   json: GrafanaDashboard;
+  /** Every panel's queries, then every Prometheus annotation's (the fault lab's windows). */
   queries: DashboardQuery[];
 }
 
@@ -81,7 +89,11 @@ export function parseDashboard(file: string, text: string): Dashboard {
       expr: t.expr ?? "",
     })),
   );
-  return { file, json, queries };
+  // Annotations query Prometheus too (Grafana's built-in one does not): each is proven like a panel.
+  const annotations = (json.annotations?.list ?? [])
+    .filter((a) => a.datasource?.type === "prometheus" && a.expr)
+    .map((a) => ({ file, dashboard: json.title, panel: `annotation ${a.name}`, refId: "annotation", expr: a.expr! }));
+  return { file, json, queries: [...queries, ...annotations] };
 }
 
 /** Every *.json in `dir` (grafana/dashboards), sorted by file name. */

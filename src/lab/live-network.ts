@@ -46,6 +46,11 @@ export class LiveNetwork {
     return this.backend.peers().some((p) => p.name === name) ? this.controlOf(name) : undefined;
   }
 
+  /** The node id a peer last reported (what its metrics and the dashboards call it). */
+  nodeIdOf(name: string): string | undefined {
+    return this.ids.get(name)?.nodeId;
+  }
+
   isRunning(name: string): boolean {
     return this.running.has(name);
   }

@@ -252,7 +252,7 @@ export class LabRun {
     this.io.out(`lab: ${f.id} start: ${f.label}`);
     await FAULT_ACTIONS[f.kind].start(this.net!, f);
     this.rec!.record({ type: "fault", id: f.id, kind: f.kind, label: f.label, phase: "start", targets: [...f.targets] });
-    this.metrics?.faultStarted(f.kind, f.targets);
+    this.metrics?.faultStarted(f.kind, this.nodeIds(f));
   }
 
   private async endFault(f: PlannedFault): Promise<void> {
@@ -262,8 +262,13 @@ export class LabRun {
     await this.started.get(f.id)!.catch(() => undefined);
     await FAULT_ACTIONS[f.kind].end(this.net!, f);
     this.rec!.record({ type: "fault", id: f.id, kind: f.kind, label: f.label, phase: "end", targets: [...f.targets] });
-    this.metrics?.faultEnded(f.kind, f.targets);
+    this.metrics?.faultEnded(f.kind, this.nodeIds(f));
     this.io.out(`lab: ${f.id} end`);
+  }
+
+  /** A fault's targets as the dashboards name peers: by node id. */
+  private nodeIds(f: PlannedFault): string[] {
+    return f.targets.map((t) => this.net!.nodeIdOf(t) ?? t);
   }
 
   private async endAllFaults(): Promise<void> {

@@ -34,6 +34,7 @@ import {
   type Dashboard,
   type DashboardQuery,
 } from "../../scripts/dashboards/queries";
+import { LabMetrics } from "../../src/lab/metrics";
 import { startFakePeers, type ScrapeTargets } from "./fake-peers";
 import { startTestnetPeers } from "./testnet-peers";
 
@@ -57,6 +58,19 @@ const RULE_FILES = readdirSync(RULES_DIR).filter((f) => f.endsWith(".yml")).sort
 const RULES = RULE_FILES.map((f) => ruleNames(readFileSync(path.join(RULES_DIR, f), "utf8")));
 const RECORDING = RULES.flatMap((r) => r.recording);
 const ALERTING = RULES.flatMap((r) => r.alerting);
+
+/** The node_id label each peer's /metrics carries: the lab labels a fault's target with it. */
+async function nodeIdsOf(addresses: readonly string[]): Promise<string[]> {
+  const ids = await Promise.all(
+    addresses.map(async (a) => {
+      const text = await (await fetch(`http://${a}/metrics`)).text();
+      const m = /node_id="([^"]+)"/.exec(text);
+      if (!m) throw new Error(`${a}/metrics names no node_id`);
+      return m[1]!;
+    }),
+  );
+  return [...new Set(ids)];
+}
 
 function expectToolOk(result: { code: number | null; output: string }): void {
   if (result.code !== 0) throw new Error(`exit code ${String(result.code)}\n${result.output}`);
@@ -96,6 +110,8 @@ describe.each(SOURCES)("every dashboard query and every rule, against a real Pro
   let workDir: string | undefined;
   let targets: (ScrapeTargets & { targetsFile?: string }) | undefined;
   let prometheus: LocalPrometheus | undefined;
+  // A fault lab's /metrics with a fault on every peer, for the dashboards' fault annotations.
+  const lab = new LabMetrics();
   const variables = new Map<string, Promise<Record<string, string>>>();
 
   const api = (): PrometheusApi => {
@@ -120,7 +136,10 @@ describe.each(SOURCES)("every dashboard query and every rule, against a real Pro
   beforeAll(async () => {
     workDir = await mkdtemp(path.join(os.tmpdir(), "snowchain-dashboards-"));
     targets = await startTargets(workDir);
+    const labPort = await lab.listen(0, "127.0.0.1");
+    lab.faultStarted("kill", await nodeIdsOf(targets.addresses));
     prometheus = new LocalPrometheus({
+      labTargets: [`127.0.0.1:${labPort}`],
       dir: path.join(workDir, "prometheus"),
       // Peers that keep their own targets file are followed through it, as `npm run testnet` users do.
       targets: targets.targetsFile ? [] : targets.addresses,
@@ -156,6 +175,7 @@ describe.each(SOURCES)("every dashboard query and every rule, against a real Pro
   });
 
   afterAll(async () => {
+    await lab.close();
     await prometheus?.stop();
     await targets?.stop();
     if (workDir) await rm(workDir, { recursive: true, force: true });

@@ -7,7 +7,7 @@
  */
 import { Heights, type HistoryEvent } from "../history";
 import { quorumShare } from "../params";
-import { faultWindows, STEP_MS, type Expectation, type FaultWindow, type NetworkModel } from "./model";
+import { faultWindows, judgeable, STEP_MS, type Expectation, type FaultWindow, type NetworkModel } from "./model";
 import { secs, type CheckResult } from "./result";
 
 /** A stretch shorter than this after trimming is not judged. */
@@ -55,12 +55,10 @@ export function livenessWindows(h: readonly HistoryEvent[], model: NetworkModel,
       if (!split) continue;
       const fromMs = start * STEP_MS;
       const toMs = s * STEP_MS;
+      const segment = start;
       start = s;
       const e: Expectation = prev.expect;
-      if (e !== "progress" && e !== "stall") {
-        if (e === "borderline") skipped.push({ peer, fromMs, toMs, why: `borderline: r ${prev.r.toFixed(2)} against αC/K ${quorumShare(model.params)}, about ${describeMs(prev.decisionMs)} per decision expected (${Math.round(prev.silent * 100)}% of the sample silent)` });
-        continue;
-      }
+      if (e !== "progress" && e !== "stall") continue;
       const a = fromMs + settle;
       const b = toMs - endTrim;
       if (b - a < MIN_WINDOW_MS) continue;
@@ -69,8 +67,24 @@ export function livenessWindows(h: readonly HistoryEvent[], model: NetworkModel,
         skipped.push({ peer, fromMs, toMs, why: "the network forked before: no prediction for a forked network" });
         continue;
       }
-      if (e === "stall" && mayLearnFromProgressingPeer(model, peer, start, s)) {
+      if (e === "stall" && mayLearnFromProgressingPeer(model, peer, segment, s)) {
         skipped.push({ peer, fromMs, toMs, why: "a peer it reaches is expected to progress: it may sync from it" });
+        continue;
+      }
+      let slowest = 0;
+      let fastest = Infinity;
+      for (let k = model.stepOf(a); k <= model.stepOf(b); k++) {
+        slowest = Math.max(slowest, model.moment(peer, k).decisionMs);
+        fastest = Math.min(fastest, model.moment(peer, k).decisionMs);
+      }
+      const t = e === "progress" ? slowest : fastest;
+      if (!judgeable(e, b - a, t)) {
+        skipped.push({
+          peer,
+          fromMs: a,
+          toMs: b,
+          why: `borderline: r ${prev.r.toFixed(2)} ${e === "progress" ? "≥" : "<"} αC/K ${quorumShare(model.params)}, but about ${describeMs(t)} per decision expected (${Math.round(prev.silent * 100)}% of the sample silent): ${describeMs(b - a)} can go either way`,
+        });
         continue;
       }
       const blocks = heights.times(peer).filter((t) => t >= a && t < b).length;

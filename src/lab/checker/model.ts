@@ -21,14 +21,11 @@ import { labParams, quorumShare, type LabParams } from "../params";
 
 /** Time resolution of the model. */
 export const STEP_MS = 100;
-/** A decision expected within this long is "progress". */
-export const PROGRESS_MS = 2_000;
-/** A decision expected to take at least this long is a stall. */
-export const STALL_MS = 60_000;
 /** A poll's round trip when nothing delays or hangs it. */
 const BASE_POLL_MS = 5;
 
-export type Expectation = "progress" | "stall" | "borderline" | "idle" | "down";
+/** By the rule (r against αC/K); "idle" when no entry reaches the peer; liveness checks the timing. */
+export type Expectation = "progress" | "stall" | "idle" | "down";
 
 export interface PeerMoment {
   readonly r: number;
@@ -70,14 +67,50 @@ export function pollsToDecide(q: number, beta: number): number {
   return qb === 0 ? Infinity : (1 - qb) / ((1 - q) * qb);
 }
 
-/** P(a poll waits for its timeout): fewer than αC answers arrived, but the silent draws could still make αC. */
-export function waitShare(k: number, ok: number, silent: number, alphaC: number): number {
-  if (silent <= 0) return 0;
-  const rest = 1 - ok;
-  const sShare = rest <= 0 ? 0 : Math.min(1, silent / rest);
-  let p = 0;
-  for (let y = 0; y < alphaC && y <= k; y++) p += binom(k, y, ok) * binomialTail(k - y, sShare, alphaC - y);
-  return p;
+/**
+ * One poll, exactly: K draws with replacement over the members, a member drawn m times asked once
+ * and its one answer counted m times, so a lost message takes all m votes with it. Each member
+ * answers in time (ok), says nothing (silent: the poll waits for it until its timeout) or fails
+ * at once. Returns P(≥ αC votes) and P(the poll waits: fewer than αC came, but the silent ones
+ * could still make αC). A dynamic programme over the members, votes capped at αC.
+ */
+export function pollOutcome(k: number, alphaC: number, members: readonly Pick<Draw, "ok" | "silent">[]): { success: number; wait: number } {
+  const n = members.length;
+  if (n === 0) return { success: 0, wait: 0 };
+  const cap = alphaC;
+  // state[left draws][yes (capped)][yes + silent (capped)] = probability
+  let state = new Map<string, number>([[`${k}|0|0`, 1]]);
+  members.forEach((m, idx) => {
+    const next = new Map<string, number>();
+    const add = (key: string, p: number) => next.set(key, (next.get(key) ?? 0) + p);
+    const rest = n - idx;
+    for (const [key, p] of state) {
+      const [left, yes, may] = key.split("|").map(Number) as [number, number, number];
+      for (let c = 0; c <= left; c++) {
+        // The last member takes every draw left; the others a binomial share of them.
+        const pc = rest === 1 ? (c === left ? 1 : 0) : binom(left, c, 1 / rest);
+        if (pc === 0) continue;
+        const l2 = left - c;
+        if (c === 0) {
+          add(`${l2}|${yes}|${may}`, p * pc);
+          continue;
+        }
+        const fail = Math.max(0, 1 - m.ok - m.silent);
+        if (m.ok > 0) add(`${l2}|${Math.min(cap, yes + c)}|${Math.min(cap, may + c)}`, p * pc * m.ok);
+        if (m.silent > 0) add(`${l2}|${yes}|${Math.min(cap, may + c)}`, p * pc * m.silent);
+        if (fail > 0) add(`${l2}|${yes}|${may}`, p * pc * fail);
+      }
+    }
+    state = next;
+  });
+  let success = 0;
+  let wait = 0;
+  for (const [key, p] of state) {
+    const [, yes, may] = key.split("|").map(Number) as [number, number, number];
+    if (yes >= cap) success += p;
+    else if (may >= cap) wait += p;
+  }
+  return { success: Math.min(1, success), wait: Math.min(1, wait) };
 }
 
 function binom(n: number, x: number, p: number): number {
@@ -86,17 +119,45 @@ function binom(n: number, x: number, p: number): number {
   return c * p ** x * (1 - p) ** (n - x);
 }
 
-/** The expectation for a sample whose draws are `d`, by the rule and by the expected time together. */
-export function expectationFor(d: Draw, p: LabParams): { expect: "progress" | "stall" | "borderline"; polls: number; decisionMs: number } {
-  const polls = pollsToDecide(binomialTail(p.k, d.ok, p.alphaC), p.beta);
-  const wait = waitShare(p.k, d.ok, d.silent, p.alphaC);
-  const pollMs = wait * p.pollTimeoutMs + (1 - wait) * (BASE_POLL_MS + d.delayMs);
-  // Polls run `concurrentPolls` at a time and are applied in issue order: a hung one holds the rest.
-  const decisionMs = (polls * pollMs) / Math.max(1, p.concurrentPolls);
-  const above = d.ok >= quorumShare(p) - 1e-9;
-  if (above && decisionMs <= PROGRESS_MS) return { expect: "progress", polls, decisionMs };
-  if (!above && decisionMs >= STALL_MS) return { expect: "stall", polls, decisionMs };
-  return { expect: "borderline", polls, decisionMs };
+const outcomes = new Map<string, { polls: number; decisionMs: number }>();
+
+/**
+ * The expected decision time of a peer whose sample is `members` (itself included): β
+ * consecutive successful polls, `concurrentPolls` at a time applied in issue order, a poll that
+ * waits costing POLL_TIMEOUT_MS. Memoized: a run has few distinct samples.
+ */
+export function decisionTime(members: readonly Draw[], p: LabParams): { polls: number; decisionMs: number } {
+  const key = `${p.k}/${p.alphaC}/${p.beta}/${p.pollTimeoutMs}/${p.concurrentPolls}/${members
+    .map((m) => `${m.ok.toFixed(3)}:${m.silent.toFixed(3)}:${Math.round(m.delayMs)}`)
+    .sort()
+    .join(",")}`;
+  const hit = outcomes.get(key);
+  if (hit) return hit;
+  const { success, wait } = pollOutcome(p.k, p.alphaC, members);
+  const polls = pollsToDecide(success, p.beta);
+  const answering = members.filter((m) => m.ok > 0);
+  const delay = answering.length === 0 ? 0 : answering.reduce((a, m) => a + m.delayMs, 0) / answering.length;
+  const pollMs = wait * p.pollTimeoutMs + (1 - wait) * (BASE_POLL_MS + delay);
+  const out = { polls, decisionMs: (polls * pollMs) / Math.max(1, p.concurrentPolls) };
+  outcomes.set(key, out);
+  return out;
+}
+
+/** The rule (r against αC/K) and the expected time to a decision, for a sample of `members`. */
+export function expectationFor(members: readonly Draw[], p: LabParams): { expect: "progress" | "stall"; r: number; silent: number; polls: number; decisionMs: number } {
+  const r = members.length === 0 ? 0 : members.reduce((a, m) => a + m.ok, 0) / members.length;
+  const silent = members.length === 0 ? 0 : members.reduce((a, m) => a + m.silent, 0) / members.length;
+  const { polls, decisionMs } = decisionTime(members, p);
+  return { expect: r >= quorumShare(p) - 1e-9 ? "progress" : "stall", r, silent, polls, decisionMs };
+}
+
+/**
+ * Whether a stretch of `lengthMs` can be judged, decisions arriving at random about every
+ * `decisionMs`: progress only when the chance of no decision in it is below 1% (length ≥ 4.6 ×
+ * the decision time), a stall only when the chance of one is below 1% (length ≤ 1% of it).
+ */
+export function judgeable(expect: "progress" | "stall", lengthMs: number, decisionMs: number): boolean {
+  return expect === "progress" ? lengthMs >= 4.6 * decisionMs : lengthMs <= 0.01 * decisionMs;
 }
 
 /** The share of a query that gets its answer in time through a link with this effect. */
@@ -222,12 +283,9 @@ export class NetworkModel {
     }
   }
 
-  /** The average draw of i's sample at step s: members unreachable longer than the grace period are no longer in it. */
-  private sampleOf(i: string, s: number): Draw {
-    let ok = 0;
-    let silent = 0;
-    let delay = 0;
-    let n = 0;
+  /** The draws of i's sample at step s: members unreachable longer than the grace period are no longer in it. */
+  private sampleOf(i: string, s: number): Draw[] {
+    const members: Draw[] = [];
     for (const j of this.peers) {
       if (!(this.exists.get(j)?.[s] ?? false)) continue;
       const d = this.draw(i, j, s);
@@ -236,12 +294,9 @@ export class NetworkModel {
       else if (!this.unreachableSince.has(key)) this.unreachableSince.set(key, s);
       const since = this.unreachableSince.get(key);
       if (since !== undefined && (s - since) * STEP_MS > this.params.graceMs) continue;
-      n++;
-      ok += d.ok;
-      silent += d.silent;
-      delay += d.delayMs * d.ok;
+      members.push(d);
     }
-    return n === 0 ? { ok: 0, silent: 0, delayMs: 0 } : { ok: ok / n, silent: silent / n, delayMs: ok > 0 ? delay / ok : 0 };
+    return members;
   }
 
   private predict(): void {
@@ -253,11 +308,10 @@ export class NetworkModel {
           this.moments.get(i)![s] = DOWN;
           continue;
         }
-        const d = this.sampleOf(i, s);
-        const { expect, polls, decisionMs } = expectationFor(d, this.params);
+        const { expect, r, silent, polls, decisionMs } = expectationFor(this.sampleOf(i, s), this.params);
         // Progress needs something to decide: entries from the load reaching i's side.
         const fed = this.loadRunning(s) && this.loadPeers.some((p) => (p === i ? this.isUp(p, s) : this.reach(p, i, s) > 0));
-        this.moments.get(i)![s] = { r: d.ok, silent: d.silent, expect: expect === "progress" && !fed ? "idle" : expect, polls, decisionMs };
+        this.moments.get(i)![s] = { r, silent, expect: expect === "progress" && !fed ? "idle" : expect, polls, decisionMs };
       }
     }
   }

@@ -5,6 +5,7 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
+import { LabMetrics } from "../../../src/lab/metrics";
 import { createMetrics } from "../../../src/metrics";
 import {
   metricsReferenced,
@@ -29,10 +30,9 @@ const RULE_TEXTS = readdirSync(RULES_DIR)
   .map((f) => readFileSync(path.join(RULES_DIR, f), "utf8"));
 const RECORDED = new Set(RULE_TEXTS.flatMap((t) => ruleNames(t).recording));
 
-/** Metric names the peer exports: its own and prom-client's defaults, histogram series included. */
+/** Metric names the peer exports (its own and prom-client's defaults, histogram series included), and the fault lab's. */
 const EXPORTED = new Set(
-  createMetrics({ nodeId: "n", version: "v" })
-    .registry.getMetricsAsArray()
+  [...createMetrics({ nodeId: "n", version: "v" }).registry.getMetricsAsArray(), ...new LabMetrics().registry.getMetricsAsArray()]
     .flatMap((m) => {
       const type = (m as unknown as { type: string }).type;
       return type === "histogram" ? [m.name, `${m.name}_bucket`, `${m.name}_sum`, `${m.name}_count`] : [m.name];
