@@ -1,12 +1,13 @@
 /**
- * `npm run test:lab`: lab scenarios run end to end against real peers (local processes; Compose
- * too when SNOWCHAIN_LAB_COMPOSE=1 and an engine answers), and the report opened in headless
- * Chromium (Debian `chromium`). Its own stage: minutes, not part of `npm test`.
+ * `npm run test:lab`: lab scenarios run end to end against real peer processes, the report opened
+ * in headless Chromium (Debian `chromium`), Ctrl-C and `lab clean`. Its own stage: minutes, not
+ * part of `npm test`.
  * @type {import('jest').Config}
  */
 module.exports = {
   ...require("./jest.config"),
-  testPathIgnorePatterns: ["/node_modules/"],
+  // The Compose scenario is a stage of its own (npm run test:lab:compose, jest.lab-compose.config.js).
+  testPathIgnorePatterns: ["/node_modules/", "/test/lab/compose/"],
   roots: ["<rootDir>/test/lab"],
   // A scenario runs its length, then settles: each test bounds itself.
   testTimeout: 240000,

@@ -44,6 +44,8 @@ export interface RunSettings {
 
 export type MakeBackend = (runDir: string) => Backend;
 
+/** How long the start stage gives the peers to meet each other. */
+const FORM_MS = 60_000;
 /** How long the stop stage gives the peers' final chains to be read. */
 const FINAL_READ_MS = 30_000;
 /** Heights unchanged this long count as settled once the network forked (it never converges then). */
@@ -100,6 +102,8 @@ export class LabRun {
       if (this.aborted) return undefined;
       return await this.check();
     } finally {
+      // Whatever ended the run, the schedule's pending timers end with it.
+      if (!this.aborted) this.abort.abort();
       await this.stop();
       await this.cleanup();
     }
@@ -145,11 +149,29 @@ export class LabRun {
     for (const p of this.backend!.peers()) await this.net!.joined(p.name);
     // A previous lab on a reused network (Compose volumes) may have left faults: start clean.
     await this.net!.resetAll();
+    await this.formed();
     this.watchNewPeers();
     rec.onEvent((e) => {
       if (e.type === "up") this.watchNewPeers();
     });
     this.load = new RecordedLoad({ rate: s.load.rate, size: s.load.size, peers: loadPeers }, (p) => this.net!.clientFor(p), rec, seededRandom(this.settings.seed ^ 0x5eed));
+  }
+
+  /**
+   * The network is formed when every peer counts every other as a live member: the model judges
+   * each peer against a sample of the whole network, and peers that have not met yet decide slowly.
+   */
+  private async formed(): Promise<void> {
+    const names = this.net!.names();
+    await waitFor(
+      `every peer to count the other ${names.length - 1} as live members`,
+      async () => {
+        const live = await Promise.all(names.map((n) => this.net!.control(n)!.api.status(2000).then((st) => st.live_peers)));
+        return live.every((l) => l >= names.length - 1) ? true : undefined;
+      },
+      FORM_MS,
+      200,
+    );
   }
 
   /** load: the open-loop submits begin (they run through perturb and stop in wait). */

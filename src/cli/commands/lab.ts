@@ -1,4 +1,4 @@
-import type { Command } from "commander";
+import { InvalidArgumentError, type Command } from "commander";
 import { labCheck, labClean, labRun, type LabRunOptions } from "../../lab/cli";
 import { BACKENDS, type BackendName } from "../../lab/scenario";
 import type { CliContext } from "../context";
@@ -15,6 +15,14 @@ interface RunFlags {
   metrics: boolean;
   peerCli?: string;
   project?: string;
+}
+
+/** A value from a fixed list (argParser treats a string result as an error message, so not it). */
+function oneOf<T extends string>(allowed: readonly T[]): (value: string) => T {
+  return (value) => {
+    if ((allowed as readonly string[]).includes(value)) return value as T;
+    throw new InvalidArgumentError(`expected ${allowed.join(" or ")}`);
+  };
 }
 
 /** A LabError about the input (nothing was started) is a bad invocation (exit 2); the rest fail the run (1). */
@@ -37,8 +45,8 @@ export function registerLab(program: Command, ctx: CliContext): void {
     .argument("<scenario>", "the scenario file (see scenarios/)")
     .option("--seed <n>", "seed of every random choice (targets, nemesis); printed, so a run can be repeated", argParser((s) => parseInteger(s, 0, 2 ** 32 - 1)))
     .option("--results <dir>", "results/<run>/ goes here", "results")
-    .option("--backend <name>", `run on this backend instead of the scenario's (${BACKENDS.join(", ")})`, argParser((s) => ((BACKENDS as readonly string[]).includes(s) ? (s as BackendName) : `--backend: expected ${BACKENDS.join(" or ")}, got ${s}`)))
-    .option("--net <how>", "network faults at the peers' transport (transport) or as real packet drops (real: needs root)", argParser((s) => (s === "transport" || s === "real" ? s : `--net: expected transport or real, got ${s}`)), "transport")
+    .option("--backend <name>", `run on this backend instead of the scenario's (${BACKENDS.join(", ")})`, oneOf(BACKENDS))
+    .option("--net <how>", "network faults at the peers' transport (transport) or as real packet drops (real: needs root)", oneOf(["transport", "real"] as const), "transport")
     .option("--metrics-port <port>", "the lab's /metrics (snowchain_lab_fault_active); 0 picks a free port (default 9190)", argParser((s) => parseInteger(s, 0, 65535)))
     .option("--no-metrics", "do not serve /metrics")
     .option("--peer-cli <path>", "local backend: run the peers from this build of the snowchain CLI (e.g. a deliberately broken one)")

@@ -31,6 +31,7 @@ interface Replica {
   readonly id: string;
   readonly number: number;
   readonly ip: string;
+  readonly running: boolean;
 }
 
 export class ComposeBackend implements Backend {
@@ -126,24 +127,25 @@ export class ComposeBackend implements Backend {
       timeoutMs: 300_000,
     });
     await this.refresh();
-    await Promise.all(this.replicas.map((r) => this.waitReady(r)));
+    await Promise.all(this.replicas.filter((r) => r.running).map((r) => this.waitReady(r)));
   }
 
+  /** Every replica of the project in any state; a stopped one keeps the address it last had. */
   private async refresh(): Promise<void> {
-    const list = ids(await execOk("docker", ["ps", "-q", "--no-trunc", "--filter", `label=com.docker.compose.project=${this.opts.project}`, "--filter", "label=com.docker.compose.service=peer"]));
+    const list = ids(await execOk("docker", ["ps", "-aq", "--no-trunc", "--filter", `label=com.docker.compose.project=${this.opts.project}`, "--filter", "label=com.docker.compose.service=peer"]));
     if (list.length === 0) {
       this.replicas = [];
       return;
     }
-    const fmt = '{{.Id}} {{index .Config.Labels "com.docker.compose.container-number"}} {{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}';
+    const fmt = '{{.Id}} {{.State.Status}} {{index .Config.Labels "com.docker.compose.container-number"}} {{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}';
     const rows = ids(await execOk("docker", ["inspect", "--format", fmt, ...list]));
-    const seen = rows.map((row) => {
-      const [id, number, ip] = row.split(/\s+/);
-      return { id: id!, number: Number(number), ip: ip ?? "" };
-    });
-    // Keep replicas that are stopped or killed (docker ps without -a omits them) under their last address.
-    const kept = this.replicas.filter((r) => !seen.some((s) => s.id === r.id) && list.length > 0);
-    this.replicas = [...seen.filter((s) => s.ip !== ""), ...kept.filter((k) => !seen.some((s) => s.number === k.number))].sort((a, b) => a.number - b.number);
+    this.replicas = rows
+      .map((row) => {
+        const [id, status, number, ip] = row.split(/\s+/);
+        const before = this.replicas.find((r) => r.id === id);
+        return { id: id!, number: Number(number), ip: ip || before?.ip || "", running: status === "running" || status === "paused" };
+      })
+      .sort((a, b) => a.number - b.number);
   }
 
   private async waitReady(r: Replica): Promise<void> {

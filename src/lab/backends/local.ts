@@ -62,6 +62,8 @@ export class LocalBackend implements Backend {
       env: { ...env },
       ...(this.opts.cliPath ? { cliPath: this.opts.cliPath } : {}),
     });
+    // For a Prometheus of one's own: local-prometheus --targets-file <run>/prometheus-targets.json --lab 127.0.0.1:9190
+    this.net.targetsFile(path.join(this.opts.dir, "prometheus-targets.json"));
     await this.net.start();
   }
 
@@ -105,11 +107,6 @@ export class LocalBackend implements Backend {
 
   leftovers(): Record<string, unknown> {
     return { pids: (this.net?.peers ?? []).map((p) => p.pid).filter((p) => p !== undefined), dataDir: path.join(this.opts.dir, "net") };
-  }
-
-  /** Metrics addresses, for a Prometheus targets file. */
-  metricsTargets(): { name: string; target: string }[] {
-    return (this.net?.peers ?? []).map((p) => ({ name: p.nodeId, target: `127.0.0.1:${p.metricsPort}` }));
   }
 
   private testnet(): LocalTestnet {
