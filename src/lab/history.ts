@@ -34,8 +34,8 @@ export type HistoryEvent =
       loadPeers: string[];
       startedAt: string;
     }
-  /** A peer's identity as its Status reports it, after each start. */
-  | { type: "peer"; t: number; peer: string; nodeId: string; addr: string }
+  /** A peer's identity as its Status reports it, after each start: its key-derived node id and its human name. */
+  | { type: "peer"; t: number; peer: string; nodeId: string; name: string; addr: string }
   | { type: "submit"; t: number; peer: string; entry: string }
   | { type: "ack"; t: number; peer: string; entry: string }
   | { type: "fail"; t: number; peer: string; entry: string; reason: string }

@@ -13,7 +13,10 @@ import type { Recorder } from "./recorder";
 import type { DirectedLink, LinkEffect } from "./schedule";
 
 interface Identity {
+  /** Derived from the peer's key: what link faults name remotes by. */
   readonly nodeId: string;
+  /** Its human name (NODE_ID): the `node_id` label of its metrics. */
+  readonly name: string;
   readonly addr: string;
 }
 
@@ -46,9 +49,9 @@ export class LiveNetwork {
     return this.backend.peers().some((p) => p.name === name) ? this.controlOf(name) : undefined;
   }
 
-  /** The node id a peer last reported (what its metrics and the dashboards call it). */
-  nodeIdOf(name: string): string | undefined {
-    return this.ids.get(name)?.nodeId;
+  /** The name a peer last reported: the `node_id` label of its metrics, which the dashboards filter on. */
+  metricsNameOf(name: string): string | undefined {
+    return this.ids.get(name)?.name;
   }
 
   isRunning(name: string): boolean {
@@ -60,10 +63,10 @@ export class LiveNetwork {
     const c = this.controlOf(name);
     const status = await c.api.status(5000);
     const before = this.ids.get(name);
-    const id = { nodeId: status.node_id, addr: status.address || c.addr };
+    const id = { nodeId: status.node_id, name: status.name || status.node_id, addr: status.address || c.addr };
     this.ids.set(name, id);
     this.running.add(name);
-    this.rec.record({ type: "peer", peer: name, nodeId: id.nodeId, addr: id.addr });
+    this.rec.record({ type: "peer", peer: name, nodeId: id.nodeId, name: id.name, addr: id.addr });
     this.rec.record({ type: "up", peer: name });
     // A new identity changes how every other peer must name it; otherwise only this one needs its faults again.
     const changed = before !== undefined && (before.nodeId !== id.nodeId || before.addr !== id.addr);

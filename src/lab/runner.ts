@@ -288,9 +288,9 @@ export class LabRun {
     this.io.out(`lab: ${f.id} end`);
   }
 
-  /** A fault's targets as the dashboards name peers: by node id. */
+  /** A fault's targets as the dashboards name peers: by the `node_id` label of their metrics (their name). */
   private nodeIds(f: PlannedFault): string[] {
-    return f.targets.map((t) => this.net!.nodeIdOf(t) ?? t);
+    return f.targets.map((t) => this.net!.metricsNameOf(t) ?? t);
   }
 
   private async endAllFaults(): Promise<void> {
