@@ -155,6 +155,7 @@ export function renderReport(input: ReportInput): string {
   const kinds = [...new Set(windows.map((w) => w.kind))];
   const faultLegend = kinds.map((k) => `<span class="key"><i style="background:${FAULT_COLOURS[k as keyof typeof FAULT_COLOURS]}"></i>${esc(k)}</span>`).join("");
   const word = validityWord(verdict.valid);
+  const loadAt = eventsOf(events, "load").find((e) => e.phase === "start")?.t ?? 0;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>snowchain lab: ${esc(scenario.name)} (seed ${seed}): ${word}</title>
 <style>
@@ -180,11 +181,12 @@ ${finalityChart(events, windows, endMs)}
 <h2>Verdict</h2>
 <table id="verdict-table"><thead><tr><th>check</th><th>expected</th><th>observed</th><th>result</th></tr></thead><tbody>${verdictRows(verdict)}</tbody></table>
 <h2>Faults</h2>
+<p>Times since the run started; the schedule counts from the start of the load, at ${(loadAt / 1000).toFixed(1)} s.</p>
 <table><thead><tr><th>id</th><th>kind</th><th>what</th><th>planned</th><th>in force</th></tr></thead><tbody>${input.faults
     .map((f) => {
       const w = windows.find((x) => x.id === f.id);
       const held = w ? `${(w.startMs / 1000).toFixed(1)}s – ${w.endMs === undefined ? "end" : `${(w.endMs / 1000).toFixed(1)}s`}` : "not started";
-      return `<tr><td>${esc(f.id)}</td><td>${esc(f.kind)}</td><td>${esc(f.label)}</td><td>${(f.atMs / 1000).toFixed(1)}s – ${(f.endMs / 1000).toFixed(1)}s after the load began</td><td>${held}</td></tr>`;
+      return `<tr><td>${esc(f.id)}</td><td>${esc(f.kind)}</td><td>${esc(f.label)}</td><td>${((loadAt + f.atMs) / 1000).toFixed(1)}s – ${((loadAt + f.endMs) / 1000).toFixed(1)}s</td><td>${held}</td></tr>`;
     })
     .join("")}</tbody></table>
 <h2>Scenario (seed ${seed})</h2>

@@ -58,6 +58,8 @@ describe("a lab run interrupted", () => {
     const lab = startLab(results);
     await waitFor("the lab to start perturbing", () => (/perturbing/.test(lab.output()) ? true : undefined), 60_000, 100);
     lab.child.kill("SIGINT");
+    // Signals sent back to back can arrive as one: the second press comes once the first is seen.
+    await waitFor("the lab to take the first Ctrl-C", () => (/interrupted:/.test(lab.output()) ? true : undefined), 10_000, 20);
     lab.child.kill("SIGINT");
     const exit = await lab.exited;
     expect(exit.code).toBe(130);
