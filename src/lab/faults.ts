@@ -110,9 +110,16 @@ async function catchUp(net: LiveNetwork, name: string): Promise<void> {
   );
 }
 
+/**
+ * Compose removes the highest-numbered replicas on a scale-down: they are recorded as gone when
+ * the removal begins (their processes are stopped then), not when `up` returns seconds later, so
+ * the grace period the checker counts starts when the peers' does.
+ */
 async function scaleTo(net: LiveNetwork, n: number): Promise<void> {
-  const before = new Set(net.names());
+  const before = net.names();
+  const doomed = before.filter((name) => Number(/(\d+)$/.exec(name)?.[1] ?? -1) >= n);
+  for (const d of doomed) net.left(d, "removed");
   const { added, removed } = await net.backend.scale(n);
-  for (const r of removed) if (before.has(r)) net.left(r, "removed");
+  for (const r of removed) if (!doomed.includes(r) && before.includes(r)) net.left(r, "removed");
   for (const a of added) await net.joined(a);
 }

@@ -5,8 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
-import { reasonOf } from "../cli/load/runner";
-import { LoadRunner } from "../cli/load/runner";
+import { LoadRunner, reasonOf } from "../cli/load/runner";
 import { loadEntryData, newRunId } from "../cli/load/data";
 import { realTimers } from "../cli/load/timers";
 import type { AcceptedBlock__Output } from "../wire/generated/snowchain/v1/AcceptedBlock";
@@ -14,7 +13,8 @@ import type { HistoryEvent } from "./history";
 import type { PeerControl } from "./peer-control";
 import type { Random } from "./random";
 
-type Omit_t<E> = E extends { t: number } ? Omit<E, "t"> : never;
+/** An event as a caller gives it: the recorder stamps the time. */
+type Unstamped<E> = E extends { t: number } ? Omit<E, "t"> : never;
 
 /** How long a WatchBlocks stream that broke waits before it is opened again. */
 const REWATCH_MS = 200;
@@ -39,7 +39,7 @@ export class Recorder {
     return new Date(this.t0);
   }
 
-  record(e: Omit_t<HistoryEvent>, t = this.now()): HistoryEvent {
+  record(e: Unstamped<HistoryEvent>, t = this.now()): HistoryEvent {
     const event = { ...e, t } as HistoryEvent;
     this.events.push(event);
     fs.writeSync(this.fd, `${JSON.stringify(event)}\n`);
@@ -60,7 +60,7 @@ export function entryId(data: Buffer): string {
   return createHash("sha256").update(data).digest("hex");
 }
 
-export function blockEvent(peer: string, b: AcceptedBlock__Output): Omit_t<Extract<HistoryEvent, { type: "block" }>> {
+export function blockEvent(peer: string, b: AcceptedBlock__Output): Unstamped<Extract<HistoryEvent, { type: "block" }>> {
   return {
     type: "block",
     peer,

@@ -10,7 +10,6 @@ import * as path from "node:path";
 import { waitFor } from "../testnet/wait";
 import type { Backend } from "./backends/backend";
 import { checkHistory, type Verdict } from "./checker";
-import { LabError } from "./errors";
 import { FAULT_ACTIONS } from "./faults";
 import type { HistoryEvent } from "./history";
 import { LiveNetwork } from "./live-network";
@@ -345,5 +344,3 @@ export function writeVerdict(dir: string, events: readonly HistoryEvent[], setti
   fs.writeFileSync(path.join(dir, "report.html"), renderReport({ events, verdict, scenarioText: settings.scenarioText, scenario: settings.scenario, seed: settings.seed, faults }));
   return verdict;
 }
-
-export { LabError };

@@ -209,8 +209,8 @@ export class NetworkModel {
     if (!(this.exists.get(j)?.[step] ?? false)) return { ok: 0, silent: 0, delayMs: 0 };
     const how = this.downHow.get(j)?.[step];
     // A paused process keeps its sockets open and says nothing; a killed local process refuses at
-    // once, while a killed container's address just stops answering.
-    if (how !== undefined) return { ok: 0, silent: how === "paused" || (this.backend === "compose" && how === "killed") ? 1 : 0, delayMs: 0 };
+    // once, while a killed or removed container's address just stops answering.
+    if (how !== undefined) return { ok: 0, silent: how === "paused" || (this.backend === "compose" && (how === "killed" || how === "removed")) ? 1 : 0, delayMs: 0 };
     const link = this.linkAt[step]?.get(`${i}>${j}`);
     if (!link) return { ok: 1, silent: 0, delayMs: 0 };
     const ok = linkSuccess(link, this.params.pollTimeoutMs);
@@ -261,8 +261,8 @@ export class NetworkModel {
       for (; k < sorted.length && sorted[k]!.t < until; k++) {
         const e = sorted[k]!;
         if (e.type === "down") {
+          // A removed replica stays in the others' samples, unanswering, until the grace period drops it.
           down.set(e.peer, e.how);
-          if (e.how === "removed") exists.set(e.peer, false);
         } else if (e.type === "up") {
           down.delete(e.peer);
           exists.set(e.peer, true);
