@@ -5,7 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ComposeBackend, cleanComposeProjects } from "./backends/compose";
+import { ComposeBackend, cleanComposeProjects, removeProject } from "./backends/compose";
 import { LocalBackend } from "./backends/local";
 import type { Backend } from "./backends/backend";
 import { LabError } from "./errors";
@@ -127,6 +127,10 @@ export async function labClean(results: string, io: RunIo): Promise<number> {
       io.out(`lab clean: killed peer process ${pid} of ${s.runId}`);
     }
     if (typeof s.leftovers.dataDir === "string") fs.rmSync(s.leftovers.dataDir, { recursive: true, force: true });
+    if (typeof s.leftovers.project === "string") {
+      await removeProject(s.leftovers.project);
+      io.out(`lab clean: removed Compose project ${s.leftovers.project} of ${s.runId}`);
+    }
     forgetRun(results, s.runId);
     removed++;
   }

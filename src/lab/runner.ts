@@ -140,7 +140,8 @@ export class LabRun {
       },
       0,
     );
-    rememberRun(this.settings.resultsDir, this.runId, { backend: s.network.backend, leftovers: {} });
+    // Recorded before anything starts, so that `lab clean` finds a Compose project whose `up` a SIGKILL interrupted.
+    rememberRun(this.settings.resultsDir, this.runId, { backend: s.network.backend, leftovers: this.backend!.leftovers() });
     await this.metricsUp();
     this.io.out("lab: starting the network");
     await this.backend!.start({ ...s.network.env, LAB_CONTROL: "1" });
