@@ -27,6 +27,7 @@ import { Sync } from "./ledger/sync";
 import { createMetrics, type Metrics } from "./metrics/metrics";
 import { readinessOf } from "./metrics/readiness";
 import { MetricsServer, type Readiness } from "./metrics/server";
+import { Benchlist } from "./p2p/benchlist";
 import { Discovery } from "./p2p/discovery";
 import { Handshaker } from "./p2p/handshake";
 import { Sessions } from "./p2p/sessions";
@@ -203,6 +204,7 @@ export class SnowchainNode {
           // A member that left must handshake again to come back: its session dies with it.
           sessions.revoke(event.member.nodeId);
           sessions.forget(event.member.address);
+          benchlist.forget(event.member.nodeId);
         }
         p2pLog.info({ event: event.type, peer: event.member.nodeId, address: event.member.address }, `member ${event.type}`);
         m.p2p.knownMembers.set(table.size);
@@ -211,6 +213,7 @@ export class SnowchainNode {
       },
     );
     const sessions = new Sessions();
+    const benchlist = new Benchlist((n) => m.p2p.benchedMembers.set(n));
     const pool = new PeerPool(
       {
         queryTimeoutMs: cfg.pollTimeoutMs,
@@ -229,7 +232,7 @@ export class SnowchainNode {
     const onRemoteHeight = (from: NodeId, height: number): void => {
       if (table.has(from)) sync.observe(height);
     };
-    const network = new PeerNetwork({ maxBlockEntries: cfg.maxBlockEntries }, { table, pool, now, onRemoteHeight });
+    const network = new PeerNetwork({ maxBlockEntries: cfg.maxBlockEntries }, { table, pool, benchlist, now, onRemoteHeight });
     const sync: Sync = new Sync(
       { batch: cfg.syncBatch, lag: cfg.maxProcessingHeights, timeoutMs: 10_000 },
       { ledger, peers: network, log: log.child({ module: "sync" }), metrics: m, onAdopted: () => {

@@ -208,13 +208,14 @@ export function peerDashboard(): Dashboard {
       timeseries({
         title: "Members",
         description:
-          "Known: the membership this peer samples from (self excluded). Live: known members not marked unreachable. Neighbors: members with an open connection. Known above live means dead members still in the sample (missing votes); known falls when the grace period drops them.",
+          "Known: the membership this peer samples from (self excluded). Live: known members not marked unreachable. Neighbors: members with an open connection. Benched: members whose last queries timed out, whose votes are dropped at once for a while instead of waited for. Known above live means dead members still in the sample (missing votes); known falls when the grace period drops them.",
         unit: "short",
         decimals: 0,
         queries: [
           query('max(snowchain_p2p_known_members{node_id="$node_id"})', "known"),
           query('max(snowchain_p2p_live_members{node_id="$node_id"})', "live"),
           query('max(snowchain_p2p_live_neighbors{node_id="$node_id"})', "neighbors"),
+          query('max(snowchain_p2p_benched_members{node_id="$node_id"})', "benched"),
         ],
       }),
       timeseries({

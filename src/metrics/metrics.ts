@@ -110,6 +110,8 @@ export interface ByzantineMetrics {
 }
 
 export interface P2pMetrics {
+  /** Members whose queries fail at once for now, their last ones having timed out. */
+  benchedMembers: Gauge;
   /** Members in this peer's membership (the sampling set), self excluded. */
   knownMembers: Gauge;
   /** Known members not currently marked unreachable. */
@@ -212,6 +214,7 @@ export function createMetrics(opts: MetricsOptions): Metrics {
     ),
   };
   const p2p: P2pMetrics = {
+    benchedMembers: gauge("snowchain_p2p_benched_members", "Members benched: their queries fail at once for a while, after timing out several times in a row"),
     knownMembers: gauge("snowchain_p2p_known_members", "Members known to this peer, self excluded"),
     liveMembers: gauge("snowchain_p2p_live_members", "Known members not marked unreachable"),
     liveNeighbors: gauge("snowchain_p2p_live_neighbors", "Members with an established connection"),

@@ -5,7 +5,8 @@ import type { NodeId, Query, QueryReply } from "../consensus/types";
 import { ErrorCode, SnowchainError } from "../errors";
 import { blockFromWire } from "../wire/convert";
 import type { MemberInfo, MemberTable } from "./membership";
-import { PeerClient, type CallObserver, type PeerClientOptions } from "./peer-client";
+import type { Benchlist } from "./benchlist";
+import { CallError, PeerClient, type CallObserver, type PeerClientOptions } from "./peer-client";
 
 /** One PeerClient per remote address, made on first use. */
 export class PeerPool {
@@ -44,6 +45,8 @@ export interface PeerNetworkOptions {
 export interface PeerNetworkDeps {
   readonly table: MemberTable;
   readonly pool: PeerPool;
+  /** Members whose queries keep timing out: failed at once for a while (see Benchlist). */
+  readonly benchlist: Benchlist;
   readonly now: () => number;
   /** Every answer tells how far its sender is: the node starts a sync when it is behind. */
   readonly onRemoteHeight: (nodeId: NodeId, lastAcceptedHeight: number) => void;
@@ -66,14 +69,18 @@ export class PeerNetwork implements Network {
 
   async query(to: NodeId, query: Query): Promise<QueryReply> {
     const client = this.clientOf(to);
+    const { benchlist } = this.deps;
+    if (benchlist.isBenched(to, this.deps.now())) throw new CallError("QueryStream", "UNAVAILABLE", `member ${to} is benched: its last queries timed out`);
     let res;
     try {
       res = await client.query(query.fromHeight, query.block.height, [...query.ancestors, query.block]);
     } catch (err) {
       this.deps.table.markFailed(to, this.deps.now());
+      if (err instanceof CallError && err.code === "DEADLINE_EXCEEDED") benchlist.timedOut(to, this.deps.now());
       throw err;
     }
     const now = this.deps.now();
+    benchlist.answered(to);
     this.deps.table.markOk(to, now);
     if (now > this.answeredMs) this.answeredMs = now;
     this.deps.onRemoteHeight(to, res.last_accepted_height);

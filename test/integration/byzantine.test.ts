@@ -56,6 +56,24 @@ describe.each<BehaviourName>(["contrarian"])("one %s peer among five", (behaviou
   });
 });
 
+describe("one silent peer among five, with the default poll timeout (1 s)", () => {
+  let cluster: Cluster;
+  beforeAll(async () => {
+    cluster = await Cluster.start(5, {}, (i): Record<string, string> => (i === 4 ? { BEHAVIOUR: "silent" } : {}));
+    for (const p of cluster.peers) await waitFor(`${p.name} to know the four others`, async () => ((await p.api.status()).live_peers === 4 ? true : undefined));
+  });
+  afterAll(() => cluster.stop());
+
+  it("is benched by the honest peers, whose polls then stop waiting out its timeouts", async () => {
+    const honest = cluster.peers.slice(0, 4);
+    const started = Date.now();
+    await submitAndCheck(honest, "beside a silent peer", 4);
+    process.stdout.write(`4 entries accepted beside a silent peer in ${Date.now() - started} ms\n`);
+    const benched = await Promise.all(honest.map(async (p) => (await p.node.metrics.p2p.benchedMembers.get()).values[0]?.value ?? 0));
+    expect(benched.some((n) => n === 1)).toBe(true);
+  });
+});
+
 describe("an equivocator among five", () => {
   let cluster: Cluster;
   beforeAll(async () => {
