@@ -74,8 +74,8 @@ async function waitReady(n: number): Promise<PeerTask[]> {
           }
           const st = await s.status(t);
           if (!(await s.ready(t))) problems.push(`${where(t)} not ready`);
-          if (st.nodeId !== `peer-${t.slot}` || !t.ips.map((ip) => `${ip}:50051`).includes(st.address)) {
-            problems.push(`${where(t)} is ${st.nodeId} at ${st.address}, task IPs ${t.ips.join(",")}`);
+          if (st.name !== `peer-${t.slot}` || !t.ips.map((ip) => `${ip}:50051`).includes(st.address)) {
+            problems.push(`${where(t)} is ${st.name} (${st.nodeId}) at ${st.address}, task IPs ${t.ips.join(",")}`);
           }
           if (st.knownPeers !== n - 1 || st.livePeers !== n - 1) problems.push(`${where(t)} knows ${st.knownPeers}, ${st.livePeers} live`);
         }
@@ -173,7 +173,7 @@ describe("the testnet on a two-node Docker Swarm", () => {
       { timeoutMs: 60000 },
     );
     const slots = (await s.peers()).map((t) => `peer-${t.slot}`);
-    expect(slots).toContain((JSON.parse(out) as { nodeId: string }).nodeId);
+    expect(slots).toContain((JSON.parse(out) as { name: string }).name);
   });
 
   step("docker service scale load=1: the load task submits to every peer it finds through tasks.peer", async () => {

@@ -19,7 +19,10 @@ export interface BlockJson {
 
 /** `snowchain status --json` (src/cli/format.ts StatusJson), the fields the tests read. */
 export interface StatusJson {
+  /** Derived from the peer's key. */
   nodeId: string;
+  /** NODE_ID: the task slot's name in Swarm, the container's host name in Compose. */
+  name: string;
   address: string;
   height: number;
   livePeers: number;
