@@ -23,6 +23,7 @@ interface Harness {
   unknown: [BlockId, NodeId][];
   /** Tasks the engine scheduled, when the harness holds them (`manual`). */
   tasks: (() => void)[];
+  clock: ManualClock;
 }
 
 function harness(opts: {
@@ -63,7 +64,7 @@ function harness(opts: {
       ...opts.deps,
     },
   );
-  return { engine, consensus, network, decisions, reports, errors, unknown, tasks };
+  return { engine, consensus, network, decisions, reports, errors, unknown, tasks, clock };
 }
 
 const reply = (fromHeight: number, ...ids: (string | undefined)[]): QueryReply => ({
@@ -249,6 +250,84 @@ describe("Engine", () => {
     await flushPromises();
     expect(failing.errors.length).toBeGreaterThan(0);
     expect(failing.consensus.lastAcceptedHeight).toBe(1);
+  });
+});
+
+describe("Engine: polls are applied in the order they were issued", () => {
+  // [self, b, c]: poll 1 asks c only, poll 2 b only, every later poll c only.
+  const B = pickOf(1, 3);
+  const C = pickOf(2, 3);
+  const script = [...Array(20).fill(C), ...Array(20).fill(B), ...Array(400).fill(C)];
+  const accepted = (h: Harness): string[] => h.decisions.flatMap((d) => d.accepted.map((b) => b.id));
+  const A1 = reply(1, "a1");
+
+  it("does not accept after polls 1, 3 and 4 when poll 2, issued before 3, fails (β=3, 2 in flight)", async () => {
+    const h = harness({ members: ["b", "c"], random: script });
+    h.consensus.add(testBlock("a1", 1, "genesis"));
+    h.engine.kick(); // polls 1 (c) and 2 (b)
+    // c answers every query it gets, at once. Recorded in finish order, polls 1, 3 and 4 would
+    // be three confident polls in a row: a1 accepted while poll 2 is still out.
+    for (let i = 0; i < 3 && h.network.answer("c", A1); i++) await flushPromises();
+    expect(accepted(h)).toEqual([]);
+    // Poll 3 finished but waits for poll 2, and keeps its slot: no poll 4 went out.
+    expect(h.reports.map((r) => r.successful)).toEqual([true]);
+    expect(h.engine.inFlight).toBe(2);
+    expect(h.network.callsTo("c")).toHaveLength(2);
+
+    h.network.fail("b");
+    await flushPromises();
+    // Poll 2's failure restarted confidence before poll 3 was counted.
+    expect(h.reports.map((r) => r.successful)).toEqual([true, false, true]);
+    expect(h.consensus.confidenceAt(1)).toBe(1);
+    expect(accepted(h)).toEqual([]);
+
+    // Polls 4 and 5 (one shared query to c) make three in a row.
+    expect(h.network.answer("c", A1)).toBe(true);
+    await flushPromises();
+    expect(accepted(h)).toEqual(["a1"]);
+    expect(h.errors).toEqual([]);
+  });
+
+  it("reports each poll when it is applied, and ignores answers to a finished poll that waits", async () => {
+    // Poll 1: b alone. Poll 2: c 15 times (αC on its own) and b 5 times.
+    const random = [...Array(20).fill(B), ...Array(15).fill(C), ...Array(5).fill(B)];
+    const h = harness({ members: ["b", "c"], random, manual: true });
+    h.consensus.add(testBlock("a1", 1, "genesis"));
+    h.engine.kick();
+    // One query to b serves both polls (same turn), one to c.
+    expect(h.network.calls.map((c) => c.to)).toEqual(["b", "c"]);
+    h.network.answer("c", A1);
+    await flushPromises();
+    expect(h.reports).toEqual([]); // poll 2 finished early, poll 1 is still out
+    h.clock.advance(40);
+    h.network.answer("b", reply(1)); // no opinion at height 1
+    await flushPromises();
+    expect(h.reports).toEqual([
+      { durationMs: 40, successful: false, endedEarly: false, droppedVotes: 20, heights: 1 },
+      // b's answer came after poll 2 finished: not counted, so poll 2 still ended early with
+      // nothing dropped. (The harness's onPoll advances the clock by 5.)
+      { durationMs: 45, successful: true, endedEarly: true, droppedVotes: 0, heights: 1 },
+    ]);
+    // Poll 1 reset confidence, then poll 2 counted.
+    expect(h.consensus.confidenceAt(1)).toBe(1);
+    expect(h.consensus.strengthOf("a1")).toBe(1);
+    await h.engine.stop();
+  });
+
+  it("stop abandons a finished poll that waits for an older one", async () => {
+    const h = harness({ members: ["b", "c"], random: [...Array(20).fill(B), ...Array(20).fill(C)], manual: true });
+    h.consensus.add(testBlock("a1", 1, "genesis"));
+    h.engine.kick();
+    h.network.answer("c", A1);
+    await flushPromises();
+    await h.engine.stop();
+    expect(h.engine.inFlight).toBe(0);
+    h.network.answer("b", A1);
+    await flushPromises();
+    runQueued(h);
+    expect(h.reports).toEqual([]);
+    expect(h.consensus.confidenceAt(1)).toBe(0);
+    expect(h.network.calls).toHaveLength(2);
   });
 });
 
