@@ -137,17 +137,34 @@ export class Consensus {
   /**
    * Applies one poll's tallies (index h - fromHeight), then accepts upward from the last
    * accepted height while each next height is final and extends it. Heights already decided
-   * (a concurrent poll finished first) or without candidates are ignored.
+   * (a concurrent poll finished first) are ignored.
+   *
+   * A height the poll did not cover (above its top), and every height above the first one
+   * without an αP quorum, counts as an unsuccessful poll: its confidence restarts. This is
+   * avalanchego's falter path (snow/consensus/snowman/topological.go vote(): blocks not voted
+   * for get shouldFalter, and a vote for a block is a vote for its ancestors, so nothing above a
+   * height without αP can have αP either; here a reply lists one id per height, so a liar's
+   * reply could break that, and the rule is applied explicitly). avalanchego defers the reset
+   * (RecordUnsuccessfulPoll just before the instance's next RecordPoll) because it would
+   * otherwise walk every descendant; resetting at once is equivalent for decisions, since
+   * confidence is only read by the next recorded poll and a reset never clears `finalized`,
+   * and we have one instance per undecided height, so it costs one step per height. It only
+   * makes confidenceAt() show the reset as soon as it is due.
    */
   recordPoll(fromHeight: number, tallies: readonly ReadonlyMap<BlockId, number>[]): Decisions {
-    /** Preference at each height before this call, for every height this call touches. */
+    /** Preference at each height before this call, for every height whose poll was recorded. */
     const before = new Map<number, BlockId | undefined>();
-    for (let i = Math.max(0, this.lastHeight + 1 - fromHeight); i < tallies.length; i++) {
-      const height = fromHeight + i;
+    let quorumBelow = true;
+    for (let height = Math.max(fromHeight, this.lastHeight + 1); ; height++) {
       const instance = this.instances.get(height);
       if (instance === undefined) break; // heights are contiguous: none above either
-      before.set(height, instance.preference);
-      instance.recordPoll(tallies[i]);
+      const tally = tallies[height - fromHeight];
+      if (quorumBelow && tally !== undefined) {
+        before.set(height, instance.preference);
+        quorumBelow = instance.recordPoll(tally);
+      } else {
+        instance.recordUnsuccessfulPoll();
+      }
     }
 
     const accepted: Block[] = [];

@@ -1,5 +1,6 @@
 import type { Block } from "../../../src/chain/types";
 import { Consensus } from "../../../src/consensus/consensus";
+import { answerQuery } from "../../../src/consensus/engine";
 import { ErrorCode, isSnowchainError } from "../../../src/errors";
 import { GENESIS, testBlock } from "../../utils/consensus/blocks";
 
@@ -222,5 +223,75 @@ describe("Consensus.recordPoll", () => {
     expect(d.accepted[heights - 1].id).toBe(`m${heights}`);
     expect(d.rejected).toHaveLength(2 * heights);
     expect(c.processingCount()).toBe(0);
+  });
+});
+
+describe("Consensus.recordPoll: confidence only survives polls that asked about the height", () => {
+  it("restarts a height's confidence on a poll whose top is below it", () => {
+    const { c } = tree(["a1", 1, "genesis"], ["b1", 1, "genesis"], ["a2", 2, "a1"]);
+    // Height 1 wins each poll below αC (it stays undecided); height 2 is confident.
+    c.recordPoll(1, [votes({ a1: 12 }), votes({ a2: 15 })]);
+    expect(c.confidenceAt(2)).toBe(1);
+    c.recordPoll(1, [votes({ a1: 12 })]); // did not ask about height 2
+    expect(c.confidenceAt(2)).toBe(0);
+    c.recordPoll(1, [votes({ a1: 12 }), votes({ a2: 15 })]);
+    // Two confident polls of height 2, but not consecutive among the polls: not final (β=2).
+    expect(c.confidenceAt(2)).toBe(1);
+    const d = decide(c, 1, "a1");
+    expect(ids(d.accepted)).toEqual(["a1"]);
+    expect(c.preferenceAt(2)).toBe("a2");
+  });
+
+  it("restarts confidence above the first height without an αP quorum, and records nothing there", () => {
+    const { c } = tree(["a1", 1, "genesis"], ["b1", 1, "genesis"], ["a2", 2, "a1"], ["a3", 3, "a2"]);
+    c.recordPoll(1, [votes({ a1: 12 }), votes({ a2: 15 }), votes({ a3: 15 })]);
+    // A reply per height can say anything: height 2 has no quorum, height 3 "has" one.
+    c.recordPoll(1, [votes({ a1: 12 }), votes({ a2: 10 }), votes({ a3: 15 })]);
+    expect(c.confidenceAt(2)).toBe(0);
+    expect(c.confidenceAt(3)).toBe(0);
+    expect(c.strengthOf("a3")).toBe(1);
+    c.recordPoll(1, [votes({ a1: 5 }), votes({ a2: 15 }), votes({ a3: 15 })]);
+    expect(c.strengthOf("a2")).toBe(1);
+    expect(c.confidenceAt(2)).toBe(0);
+    expect(c.confidenceAt(3)).toBe(0);
+    expect(c.recordPoll(1, [votes({ a1: 12 }), votes({ a2: 15 }), votes({ a3: 15 })]).accepted).toEqual([]);
+    expect(c.confidenceAt(3)).toBe(1);
+  });
+
+  it("keeps a finalized height final through such resets, and accepts it with its parent", () => {
+    const { c } = tree(["a1", 1, "genesis"], ["b1", 1, "genesis"], ["a2", 2, "a1"]);
+    c.recordPoll(1, [votes({ a1: 12 }), votes({ a2: 15 })]);
+    c.recordPoll(1, [votes({ a1: 12 }), votes({ a2: 15 })]);
+    expect(c.confidenceAt(2)).toBe(2); // final (β=2), waiting for height 1
+    c.recordPoll(1, [votes({ a1: 12 })]);
+    c.recordPoll(1, [votes({ a1: 3 }), votes({ a2: 20 })]);
+    expect(c.confidenceAt(2)).toBe(0);
+    expect(ids(decide(c, 1, "a1").accepted)).toEqual(["a1", "a2"]);
+  });
+
+  it("leaves heights below the poll's lowest height alone", () => {
+    const { c } = tree(["a1", 1, "genesis"], ["b1", 1, "genesis"], ["a2", 2, "a1"]);
+    c.recordPoll(1, [votes({ a1: 15 })]);
+    c.recordPoll(2, [votes({ a2: 15 })]);
+    expect(c.confidenceAt(1)).toBe(1);
+    expect(c.confidenceAt(2)).toBe(1);
+  });
+});
+
+describe("Consensus: a finalized height answers with its decision", () => {
+  it("prefers the decided block at a height waiting for its parent, even where another is stronger", () => {
+    const { c } = tree(["a1", 1, "genesis"], ["b1", 1, "genesis"], ["a2x", 2, "a1"], ["a2", 2, "a1"]);
+    for (let i = 0; i < 3; i++) c.recordPoll(1, [votes({ a1: 12 }), votes({ a2x: 12 })]);
+    const d = c.recordPoll(1, [votes({ a1: 12 }), votes({ a2: 15 })]);
+    expect(d.preferenceChanges).toBe(0);
+    expect(c.preferenceAt(2)).toBe("a2x");
+    // β=2 confident polls: a2 is decided (strength 2 < a2x's 3), height 1 is not.
+    expect(c.recordPoll(1, [votes({ a1: 12 }), votes({ a2: 15 })]).preferenceChanges).toBe(1);
+    expect(c.strengthOf("a2x")).toBeGreaterThan(c.strengthOf("a2"));
+    expect(c.preferenceAt(2)).toBe("a2");
+    expect(ids(c.preferredChain())).toEqual(["a1", "a2"]);
+    const query = { fromHeight: 1, block: testBlock("a2", 2, "a1"), ancestors: [testBlock("a1", 1, "genesis")] };
+    expect(answerQuery(c, query, () => undefined).preferredIds).toEqual(["a1", "a2"]);
+    expect(ids(decide(c, 1, "a1").accepted)).toEqual(["a1", "a2"]);
   });
 });

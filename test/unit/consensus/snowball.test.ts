@@ -101,9 +101,63 @@ describe("Snowball", () => {
     sb.recordPoll(votes({ a: 15 }));
     expect(sb.finalized).toBe(true);
     expect(sb.decision).toBe("a");
-    expect(sb.recordPoll(votes({ b: 20 }))).toBe(false);
+    // Still says whether the poll had a quorum here (the heights above depend on it)...
+    expect(sb.recordPoll(votes({ b: 20 }))).toBe(true);
+    expect(sb.recordPoll(votes({ b: 10, a: 10 }))).toBe(false);
+    // ...but changes nothing.
     expect(sb.decision).toBe("a");
     expect(sb.strength("b")).toBe(0);
+    expect(sb.strength("a")).toBe(3);
+    expect(sb.confidence).toBe(3);
+  });
+
+  it("finalizes on exactly β confident polls, not one more", () => {
+    const sb = withChoices("a");
+    sb.recordPoll(votes({ a: 15 }));
+    sb.recordPoll(votes({ a: 15 }));
+    expect(sb.preference).toBe("a");
+    expect(sb.finalized).toBe(false);
+    sb.recordPoll(votes({ a: 15 }));
+    expect(sb.confidence).toBe(params.beta);
+    expect(sb.finalized).toBe(true);
+  });
+
+  it("once finalized, prefers the decided block even where another one is stronger", () => {
+    const sb = withChoices("a", "b");
+    // a wins four polls below αC: the strongest, without confidence.
+    for (let i = 0; i < 4; i++) sb.recordPoll(votes({ a: 11 }));
+    // b wins β confident polls: decided, with strength 3 < 4.
+    for (let i = 0; i < 3; i++) sb.recordPoll(votes({ b: 15 }));
+    expect(sb.strength("a")).toBeGreaterThan(sb.strength("b"));
+    expect(sb.decision).toBe("b");
+    // What this height answers while it waits for its parent is the block it will accept.
+    expect(sb.preference).toBe("b");
+  });
+
+  it("stays finalized when confidence is reset afterwards (a poll that did not cover it)", () => {
+    const sb = withChoices("a", "b");
+    for (let i = 0; i < 4; i++) sb.recordPoll(votes({ a: 11 }));
+    for (let i = 0; i < 3; i++) sb.recordPoll(votes({ b: 15 }));
+    sb.recordUnsuccessfulPoll();
+    expect(sb.confidence).toBe(0);
+    expect(sb.finalized).toBe(true);
+    expect(sb.decision).toBe("b");
+    expect(sb.preference).toBe("b");
+    expect(sb.recordPoll(votes({ a: 20 }))).toBe(true);
+    expect(sb.decision).toBe("b");
+  });
+
+  it("on an unsuccessful poll resets only confidence", () => {
+    const sb = withChoices("a", "b");
+    sb.recordPoll(votes({ b: 15 }));
+    sb.recordPoll(votes({ b: 15 }));
+    sb.recordUnsuccessfulPoll();
+    expect(sb.confidence).toBe(0);
+    expect(sb.lastChoice).toBe("b");
+    expect(sb.strength("b")).toBe(2);
+    expect(sb.preference).toBe("b");
+    sb.recordPoll(votes({ b: 15 }));
+    expect(sb.confidence).toBe(1);
   });
 
   it("does not finalize when confident polls are interrupted", () => {
