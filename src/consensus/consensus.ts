@@ -16,6 +16,20 @@ export interface Decisions {
 
 export type AddResult = "added" | "known" | "unknown-parent" | "stale";
 
+export interface ConsensusOptions {
+  /**
+   * A block's key in the initial preference among blocks no poll has chosen yet at its height
+   * (lowest first, ties broken by the lower block id; see Snowball.add). It must not be
+   * something a proposer controls by choosing the block's content, which a block id is (one
+   * hash per try: an id starting 0000 takes well under a second to grind). The node passes
+   * `(b) => proposerScore(b.height, b.proposer)` (chain/proposer.ts): the proposer's rank in
+   * the height's proposer order, seeded by the height and not by the parent id, which the
+   * parent's proposer chose (Snowman++'s windower seeds by height too).
+   * @default every block alike, so the lowest block id wins: grindable, for tests only
+   */
+  readonly initialOrder?: (block: Block) => string;
+}
+
 const NOTHING: Decisions = Object.freeze({ accepted: [], rejected: [], preferenceChanges: 0 });
 
 /**
@@ -38,11 +52,17 @@ export class Consensus {
    * "unknown-parent". At or below it, the height alone says stale, so those are forgotten.
    */
   private readonly rejectedAt = new Map<number, Set<BlockId>>();
+  private readonly initialOrder: ((block: Block) => string) | undefined;
 
-  constructor(params: SnowballParams, lastAccepted: { readonly id: BlockId; readonly height: number }) {
+  constructor(
+    params: SnowballParams,
+    lastAccepted: { readonly id: BlockId; readonly height: number },
+    options: ConsensusOptions = {},
+  ) {
     this.params = validateSnowballParams(params);
     this.lastId = lastAccepted.id;
     this.lastHeight = lastAccepted.height;
+    this.initialOrder = options.initialOrder;
   }
 
   get lastAcceptedId(): BlockId {
@@ -79,7 +99,7 @@ export class Consensus {
     siblings.add(block.id);
     let instance = this.instances.get(height);
     if (instance === undefined) this.instances.set(height, (instance = new Snowball(this.params)));
-    instance.add(block.id);
+    instance.add(block.id, this.initialOrder?.(block));
     return "added";
   }
 

@@ -4,6 +4,8 @@ import type { SnowballParams } from "./types";
 interface Candidate {
   /** Successful polls this candidate won (its preference strength). */
   strength: number;
+  /** Its key in the initial order (see add). */
+  readonly order: string;
 }
 
 /**
@@ -32,16 +34,18 @@ export class Snowball {
   constructor(private readonly params: Pick<SnowballParams, "alphaPreference" | "alphaConfidence" | "beta">) {}
 
   /**
-   * Adds a candidate; adding a known one is a no-op. Until some poll succeeds at this height,
-   * the preference is the candidate with the lowest id, not the first one seen: peers that
-   * proposed at the same moment each see their own block first, and with every peer preferring
-   * a different block no poll can ever reach αP (5 peers, 5 proposals: at most ~K/5 votes each).
-   * A rule every peer applies alike lets them agree as soon as they know the same candidates;
-   * once a poll succeeded, strength decides as Snowball says.
+   * Adds a candidate; adding a known one is a no-op. Until some poll succeeds at this height, the
+   * preference is the candidate first in the initial order: lowest `order`, ties broken by the
+   * lower id. Not the first one seen: peers that proposed at the same moment each see their own
+   * block first, and with every peer preferring a different block no poll can ever reach αP (5
+   * peers, 5 proposals: at most ~K/5 votes each). A rule every peer applies alike lets them agree
+   * as soon as they know the same candidates; once a poll succeeded, strength decides as Snowball
+   * says. `order` must be something the block's content does not choose (the node passes its
+   * proposer's score, see chain/proposer.ts), else a proposer can grind its way to the front.
    */
-  add(choice: BlockId): void {
+  add(choice: BlockId, order = ""): void {
     if (this.candidates.has(choice)) return;
-    this.candidates.set(choice, { strength: 0 });
+    this.candidates.set(choice, { strength: 0, order });
     const current = this.preferred;
     if (current !== undefined && this.strength(current) === 0 && this.firstInOrder(choice, current)) {
       this.preferred = choice;
@@ -174,8 +178,10 @@ export class Snowball {
     return best;
   }
 
-  /** Whether candidate `a` comes before candidate `b` in the initial order: the lower id. */
+  /** Whether candidate `a` comes before candidate `b` in the initial order. */
   private firstInOrder(a: BlockId, b: BlockId): boolean {
-    return a < b;
+    const orderA = (this.candidates.get(a) as Candidate).order;
+    const orderB = (this.candidates.get(b) as Candidate).order;
+    return orderA < orderB || (orderA === orderB && a < b);
   }
 }

@@ -1,4 +1,5 @@
 import type { Block } from "../../../src/chain/types";
+import { proposerRank, proposerScore } from "../../../src/chain/proposer";
 import { Consensus } from "../../../src/consensus/consensus";
 import { answerQuery } from "../../../src/consensus/engine";
 import { ErrorCode, isSnowchainError } from "../../../src/errors";
@@ -293,5 +294,50 @@ describe("Consensus: a finalized height answers with its decision", () => {
     const query = { fromHeight: 1, block: testBlock("a2", 2, "a1"), ancestors: [testBlock("a1", 1, "genesis")] };
     expect(answerQuery(c, query, () => undefined).preferredIds).toEqual(["a1", "a2"]);
     expect(ids(decide(c, 1, "a1").accepted)).toEqual(["a1", "a2"]);
+  });
+});
+
+describe("Consensus: the initial preference", () => {
+  const byProposer = (b: Block): string => proposerScore(b.height, b.proposer);
+  /** Two proposers, ordered by their score at height 1. */
+  const [first, last] = ["peer-a", "peer-b", "peer-c"].sort((x, y) => (proposerScore(1, x) < proposerScore(1, y) ? -1 : 1));
+
+  it("follows the proposer order of the height, not the block id a proposer can grind", () => {
+    const c = new Consensus(params, GENESIS, { initialOrder: byProposer });
+    c.add(testBlock("ffff", 1, "genesis", first));
+    c.add(testBlock("0000", 1, "genesis", last)); // a ground id: lowest, yet behind in the order
+    expect(c.preferenceAt(1)).toBe("ffff");
+  });
+
+  it("is the same at every peer whatever order they learn the blocks in", () => {
+    const blocks = [testBlock("x1", 1, "genesis", last), testBlock("y1", 1, "genesis", first)];
+    const one = new Consensus(params, GENESIS, { initialOrder: byProposer });
+    const other = new Consensus(params, GENESIS, { initialOrder: byProposer });
+    blocks.forEach((b) => one.add(b));
+    [...blocks].reverse().forEach((b) => other.add(b));
+    expect(one.preferenceAt(1)).toBe("y1");
+    expect(other.preferenceAt(1)).toBe("y1");
+  });
+
+  it("breaks a tie between blocks of one proposer by block id, and defaults to the lowest id", () => {
+    const c = new Consensus(params, GENESIS, { initialOrder: byProposer });
+    c.add(testBlock("b1", 1, "genesis", first));
+    c.add(testBlock("a1", 1, "genesis", first));
+    expect(c.preferenceAt(1)).toBe("a1");
+    const plain = new Consensus(params, GENESIS);
+    plain.add(testBlock("b1", 1, "genesis", first));
+    plain.add(testBlock("a1", 1, "genesis", last));
+    expect(plain.preferenceAt(1)).toBe("a1");
+  });
+});
+
+describe("proposerScore", () => {
+  it("depends on the height and the node id only, and orders proposers as proposerRank does", () => {
+    const members = ["peer-0", "peer-1", "peer-2", "peer-3"];
+    expect(proposerScore(7, "peer-1")).toBe(proposerScore(7, "peer-1"));
+    expect(proposerScore(7, "peer-1")).not.toBe(proposerScore(8, "peer-1"));
+    expect(proposerScore(7, "peer-1")).not.toBe(proposerScore(7, "peer-2"));
+    const byScore = [...members].sort((x, y) => (proposerScore(7, x) < proposerScore(7, y) ? -1 : 1));
+    expect(byScore.map((m) => proposerRank(7, m, members))).toEqual([0, 1, 2, 3]);
   });
 });

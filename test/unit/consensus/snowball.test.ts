@@ -11,6 +11,33 @@ function withChoices(...ids: string[]): Snowball {
 }
 
 describe("Snowball", () => {
+  it("prefers the candidate first in the initial order until a poll succeeds, not the lowest id", () => {
+    const sb = new Snowball(params);
+    sb.add("a", "2");
+    expect(sb.preference).toBe("a");
+    sb.add("b", "1");
+    expect(sb.preference).toBe("b");
+    sb.add("0", "3"); // the lowest id, last in the order
+    sb.add("c", "1"); // tied with b: the lower id stays
+    expect(sb.preference).toBe("b");
+    sb.remove("b");
+    expect(sb.preference).toBe("c");
+    sb.recordPoll(votes({ a: 11 }));
+    sb.add("d", "0");
+    expect(sb.preference).toBe("a");
+  });
+
+  it("recomputes the first in the initial order after the preference was removed", () => {
+    const sb = new Snowball(params);
+    for (const [id, order] of [["x", "5"], ["y", "2"], ["z", "3"], ["w", "2"]]) sb.add(id, order);
+    expect(sb.preference).toBe("w");
+    sb.remove("w");
+    sb.add("v", "4");
+    expect(sb.preference).toBe("y");
+    sb.remove("y");
+    expect(sb.preference).toBe("z");
+  });
+
   it("prefers the lowest id until a poll succeeds, whatever the order candidates arrive in", () => {
     const sb = withChoices("c", "b");
     expect(sb.preference).toBe("b");
