@@ -4,7 +4,7 @@ import { Consensus, type AddResult, type Decisions } from "../consensus/consensu
 import { Engine, answerQuery, type PollReport } from "../consensus/engine";
 import type { Clock, Membership, Network } from "../consensus/ports";
 import type { NodeId, Query, QueryReply, SnowballParams } from "../consensus/types";
-import { EventQueue } from "./queue";
+import { EventQueue, type Handler } from "./queue";
 import { SeededRandom } from "./random";
 
 /** honest: answers and polls. silent: polls but never answers. crashed: does nothing. */
@@ -85,6 +85,28 @@ export interface SimStats {
 
 const TIMEOUT = new Error("query timed out");
 
+/** A query on its way: one object for all of its events. */
+interface InFlight {
+  readonly callee: SimNode;
+  readonly query: Query;
+  /** Delay of the answer, drawn when the query was sent. */
+  readonly backMs: number;
+  /** The answer comes before the deadline; else the timeout settles the query. */
+  readonly inTime: boolean;
+  reply: QueryReply | undefined;
+  resolve(reply: QueryReply): void;
+  reject(err: Error): void;
+}
+
+/** A fetch on its way. */
+interface Fetch {
+  readonly node: SimNode;
+  readonly blockId: BlockId;
+  readonly answered: boolean;
+}
+
+const runTask: Handler<() => void> = (task) => task();
+
 // Module-scope aliases: inside jest's vm context every global lookup is slow, and the event
 // loop below runs millions of times in the test suite.
 const { max, round } = Math;
@@ -142,7 +164,7 @@ export class SimNode {
       onUnknownBlock: fetchUnknown ? (blockId, from) => sim.fetch(this, blockId, from) : undefined,
       onError: (err) => sim.errors.push(err),
       // Engine tasks go through the event queue at the current time: no promise chains.
-      schedule: (task) => sim.after(0, task),
+      schedule: (task) => sim.after(0, runTask, task),
     });
   }
 
@@ -248,11 +270,11 @@ export class Simulation {
   }
 
   /**
-   * Runs `task` `delayMs` from now, rounded to whole ticks: 0 runs it in the current tick after
-   * the tasks already due, any other delay at least one tick later.
+   * Runs `handler(arg)` `delayMs` from now, rounded to whole ticks: 0 runs it in the current
+   * tick after the events already due, any other delay at least one tick later.
    */
-  after(delayMs: number, task: () => void): void {
-    this.queue.push(this.tick + (delayMs <= 0 ? 0 : max(1, round(delayMs / TICK_MS))), task);
+  after<T>(delayMs: number, handler: Handler<T>, arg: T): void {
+    this.queue.push(this.tick + (delayMs <= 0 ? 0 : max(1, round(delayMs / TICK_MS))), handler, arg);
   }
 
   /** Splits the network: from now on, messages between different groups are lost. */
@@ -278,31 +300,42 @@ export class Simulation {
     this.queries++;
     const callee = this.node(to);
     const there = this.latency(this.random);
-    const back = this.latency(this.random);
+    const backMs = this.latency(this.random);
     const delivered = callee.mode === "honest" && this.reachable(from, to);
-    const inTime = delivered && there + back < this.timeoutMs;
+    const inTime = delivered && there + backMs < this.timeoutMs;
     return new NativePromise((resolve, reject) => {
-      if (delivered) {
-        this.after(there, () => {
-          this.deliveries++;
-          const reply = callee.receive(query);
-          if (!inTime) return;
-          this.after(back, () => {
-            this.deliveries++;
-            this.settled = true;
-            resolve(reply);
-          });
-        });
-      }
-      if (!inTime) {
-        this.after(this.timeoutMs, () => {
-          this.timeouts++;
-          this.settled = true;
-          reject(TIMEOUT);
-        });
-      }
+      const flight: InFlight = { callee, query, backMs, inTime, reply: undefined, resolve, reject };
+      if (delivered) this.after(there, this.arrive, flight);
+      if (!inTime) this.after(this.timeoutMs, this.timeOut, flight);
     });
   }
+
+  // The handlers of the events, one function each for the whole run.
+
+  private readonly arrive: Handler<InFlight> = (flight) => {
+    this.deliveries++;
+    flight.reply = flight.callee.receive(flight.query);
+    if (flight.inTime) this.after(flight.backMs, this.answer, flight);
+  };
+
+  private readonly answer: Handler<InFlight> = (flight) => {
+    this.deliveries++;
+    this.settled = true;
+    flight.resolve(flight.reply as QueryReply);
+  };
+
+  private readonly timeOut: Handler<InFlight> = (flight) => {
+    this.timeouts++;
+    this.settled = true;
+    flight.reject(TIMEOUT);
+  };
+
+  private readonly fetched: Handler<Fetch> = ({ node, blockId, answered }) => {
+    node.fetching.delete(blockId);
+    if (!answered) return;
+    this.deliveries++;
+    node.learnAll(this.ancestry(blockId, node.consensus.lastAcceptedHeight));
+  };
 
   /** `node` asks the voter for a block it voted for; the voter sends it with its undecided ancestors. */
   fetch(node: SimNode, blockId: BlockId, from: NodeId): void {
@@ -310,12 +343,7 @@ export class Simulation {
     node.fetching.add(blockId);
     const answered = this.node(from).mode === "honest" && this.reachable(node.id, from);
     const roundTrip = this.latency(this.random) + this.latency(this.random);
-    this.after(roundTrip, () => {
-      node.fetching.delete(blockId);
-      if (!answered) return;
-      this.deliveries++;
-      node.learnAll(this.ancestry(blockId, node.consensus.lastAcceptedHeight));
-    });
+    this.after(roundTrip, this.fetched, { node, blockId, answered });
   }
 
   /** A node's engine decided: keep the books the checks read in O(1). */
@@ -436,10 +464,7 @@ export class Simulation {
       const tick = this.queue.peek();
       if (tick === undefined || tick > end) return;
       this.tick = tick;
-      for (const task of this.queue.take()) {
-        task();
-        this.events++;
-      }
+      this.events += this.queue.runNext();
       if (this.settled) {
         this.settled = false;
         await NativePromise.resolve();
