@@ -231,13 +231,19 @@ export class Engine {
     else void Promise.resolve().then(run);
   }
 
+  /** A hook that throws here is reported, and the vote still counts: the poll must still settle. */
   private noticeUnknown(poll: Poll, node: NodeId, reply: QueryReply): void {
     const { consensus, onUnknownBlock } = this.deps;
     if (onUnknownBlock === undefined) return;
     const from = Math.max(poll.fromHeight, consensus.lastAcceptedHeight + 1);
     for (let h = from; h <= poll.toHeight; h++) {
       const id = reply.preferredIds[h - reply.fromHeight];
-      if (id !== undefined && !consensus.has(id)) onUnknownBlock(id, node);
+      if (id === undefined || consensus.has(id)) continue;
+      try {
+        onUnknownBlock(id, node);
+      } catch (err) {
+        this.fail(err);
+      }
     }
   }
 
