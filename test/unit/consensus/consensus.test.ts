@@ -71,6 +71,16 @@ describe("Consensus.add", () => {
       expect(isSnowchainError(caught, ErrorCode.INVALID_BLOCK)).toBe(true);
     }
     expect(c.processingCount()).toBe(1);
+    let caught: unknown;
+    try {
+      c.add(testBlock("z", 5, "genesis"));
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toMatchObject({
+      message: "block z at height 5 does not extend its parent at height 0",
+      fields: { blockId: "z", height: 5, parentId: "genesis", parentHeight: 0 },
+    });
   });
 });
 
@@ -143,7 +153,8 @@ describe("Consensus.recordPoll", () => {
 
   it("drops heights left without candidates", () => {
     const { c } = tree(["a1", 1, "genesis"], ["b1", 1, "genesis"], ["b2", 2, "b1"], ["b3", 3, "b2"]);
-    decide(c, 1, "a1");
+    // A height without candidates has no preference left to have changed.
+    expect(decide(c, 1, "a1").preferenceChanges).toBe(0);
     expect(c.undecided()).toBeUndefined();
     expect(c.preferredChain()).toEqual([]);
   });
@@ -224,6 +235,49 @@ describe("Consensus.recordPoll", () => {
     expect(d.accepted[heights - 1].id).toBe(`m${heights}`);
     expect(d.rejected).toHaveLength(2 * heights);
     expect(c.processingCount()).toBe(0);
+  });
+});
+
+describe("Consensus.recordPoll: what it reports", () => {
+  it("counts an accepted height whose decision was not its preference before the poll", () => {
+    const { c } = tree(["a1", 1, "genesis"], ["b1", 1, "genesis"], ["a2", 2, "a1"], ["b2", 2, "b1"]);
+    for (let i = 0; i < 3; i++) c.recordPoll(1, [votes({ a1: 12 })]); // a1: strength 3, no confidence
+    expect(c.recordPoll(1, [votes({ b1: 15 }), votes({ b2: 15 })]).preferenceChanges).toBe(1); // height 2
+    expect(c.preferenceAt(1)).toBe("a1");
+    // b1's second confident poll decides it while a1 is still the strongest: height 1 moves.
+    const d = c.recordPoll(1, [votes({ b1: 15 }), votes({ b2: 15 })]);
+    expect(ids(d.accepted)).toEqual(["b1", "b2"]);
+    expect(d.preferenceChanges).toBe(1);
+  });
+
+  it("does not count a preference that a poll moved and the same poll's rejections moved back", () => {
+    const { c } = tree(["a1", 1, "genesis"], ["b1", 1, "genesis"], ["a2x", 2, "a1"], ["b2", 2, "b1"]);
+    c.recordPoll(1, [votes({ a1: 15 })]);
+    expect(c.preferenceAt(2)).toBe("a2x");
+    // Height 2 moves to b2 (votes need not follow parents here), then a1's acceptance rejects b2.
+    const d = c.recordPoll(1, [votes({ a1: 15 }), votes({ b2: 12 })]);
+    expect(ids(d.accepted)).toEqual(["a1"]);
+    expect(c.preferenceAt(2)).toBe("a2x");
+    expect(d.preferenceChanges).toBe(0);
+  });
+
+  it("returns one frozen empty result for polls that change nothing", () => {
+    const { c } = tree(["a1", 1, "genesis"]);
+    const d = c.recordPoll(1, [votes({ a1: 3 })]);
+    expect(d).toEqual({ accepted: [], rejected: [], preferenceChanges: 0 });
+    expect(Object.isFrozen(d)).toBe(true);
+  });
+
+  it("has no strength for a block it does not process", () => {
+    const { c } = tree(["a1", 1, "genesis"]);
+    expect(c.strengthOf("nope")).toBe(0);
+  });
+
+  it("remembers every rejected block of a height, so each one's late children are stale", () => {
+    const { c } = tree(["a1", 1, "genesis"], ["b1", 1, "genesis"], ["c1", 1, "genesis"], ["b2", 2, "b1"], ["c2", 2, "c1"]);
+    decide(c, 1, "a1");
+    expect(c.add(testBlock("b3", 3, "b2"))).toBe("stale");
+    expect(c.add(testBlock("c3", 3, "c2"))).toBe("stale");
   });
 });
 

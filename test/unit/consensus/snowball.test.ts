@@ -224,6 +224,35 @@ describe("Snowball", () => {
     expect(sb.remove("b")).toBe(false);
   });
 
+  it("ignores a candidate added again: its strength stays", () => {
+    const sb = withChoices("a", "b");
+    sb.recordPoll(votes({ a: 15 }));
+    sb.add("a", "0");
+    expect(sb.strength("a")).toBe(1);
+    expect(sb.size).toBe(2);
+  });
+
+  it("keeps a tied preference when another candidate is removed", () => {
+    const sb = withChoices("a", "b", "c");
+    sb.recordPoll(votes({ b: 12 }));
+    sb.recordPoll(votes({ a: 12 }));
+    expect(sb.preference).toBe("b"); // tie: the current preference stays
+    sb.remove("c");
+    expect(sb.preference).toBe("b");
+  });
+
+  it("after a removal, prefers a stronger candidate to one first in the initial order", () => {
+    const sb = new Snowball(params);
+    sb.add("x", "5");
+    sb.add("b", "3");
+    sb.add("a", "1");
+    sb.recordPoll(votes({ x: 12 }));
+    sb.recordPoll(votes({ x: 12 }));
+    sb.recordPoll(votes({ b: 12 }));
+    sb.remove("x");
+    expect(sb.preference).toBe("b");
+  });
+
   it("keeps confidence when another candidate is removed", () => {
     const sb = withChoices("a", "b");
     sb.recordPoll(votes({ b: 15 }));
