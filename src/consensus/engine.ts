@@ -164,20 +164,22 @@ export class Engine {
 
   /** An answer (or, when `reply` is undefined, a failure) from a sampled member. */
   private answered(poll: Poll, node: NodeId, reply: QueryReply | undefined): void {
+    // Finished, recorded or abandoned: late answers do nothing, so a finished poll's tally
+    // stays the one that finished it while it waits for older polls.
+    if (this.active.get(poll)?.finished !== false) return;
     try {
-      // Finished, recorded or abandoned: late answers do nothing, so a finished poll's tally
-      // stays the one that finished it while it waits for older polls.
-      if (this.active.get(poll)?.finished !== false) return;
       if (reply === undefined) {
         poll.drop(node);
       } else {
         poll.vote(node, reply);
         this.noticeUnknown(poll, node, reply);
       }
-      this.settle(poll);
     } catch (err) {
+      // A reply that cannot be counted (malformed) is reported; the member has answered, and
+      // the poll must still settle, else it would hold its slot for good.
       this.fail(err);
     }
+    this.settle(poll); // records through complete(), which reports its own errors
   }
 
   /**

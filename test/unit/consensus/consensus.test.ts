@@ -250,6 +250,15 @@ describe("Consensus.recordPoll: what it reports", () => {
     expect(d.preferenceChanges).toBe(1);
   });
 
+  it("counts the top accepted height too", () => {
+    const { c } = tree(["a1", 1, "genesis"], ["b1", 1, "genesis"]);
+    for (let i = 0; i < 3; i++) c.recordPoll(1, [votes({ a1: 12 })]);
+    c.recordPoll(1, [votes({ b1: 15 })]);
+    const d = c.recordPoll(1, [votes({ b1: 15 })]);
+    expect(ids(d.accepted)).toEqual(["b1"]);
+    expect(d.preferenceChanges).toBe(1);
+  });
+
   it("does not count a preference that a poll moved and the same poll's rejections moved back", () => {
     const { c } = tree(["a1", 1, "genesis"], ["b1", 1, "genesis"], ["a2x", 2, "a1"], ["b2", 2, "b1"]);
     c.recordPoll(1, [votes({ a1: 15 })]);

@@ -312,6 +312,25 @@ describe("Engine", () => {
     await h.engine.stop();
   });
 
+  it("calls onDecisions for an acceptance that rejected nothing and moved no preference", async () => {
+    const h = harness({ members: [] });
+    h.consensus.add(testBlock("a1", 1, "genesis"));
+    h.engine.kick();
+    await flushPromises();
+    expect(h.decisions).toEqual([{ accepted: [testBlock("a1", 1, "genesis")], rejected: [], preferenceChanges: 0 }]);
+  });
+
+  it("reports a malformed answer, and the poll still settles", async () => {
+    const h = harness({ members: ["b"], random: [pickOf(1, 2)], concurrentPolls: 1 });
+    h.consensus.add(testBlock("a1", 1, "genesis"));
+    h.engine.kick();
+    h.network.calls[0].resolve({ fromHeight: 1, preferredIds: null, lastAcceptedHeight: 0 } as unknown as QueryReply);
+    await flushPromises();
+    expect(h.errors).toHaveLength(1);
+    expect(h.reports).toMatchObject([{ successful: false }]);
+    await h.engine.stop();
+  });
+
   it("calls onDecisions only when a poll decided or moved something", async () => {
     const h = harness({ members: ["b"], random: [pickOf(1, 2)], concurrentPolls: 1 });
     h.consensus.add(testBlock("a1", 1, "genesis"));
@@ -377,12 +396,12 @@ describe("Engine", () => {
 
 describe("Engine: sampling", () => {
   it("draws from a shared list that holds this node too, uniformly, answering itself", async () => {
-    // [b, self, c] as listed: the draws pick self 15 times and c 5 times, never "nobody".
-    const random = [...Array(15).fill(pickOf(1, 3)), ...Array(5).fill(pickOf(2, 3))];
+    // [b, self, c] as listed: the draws pick b 5 times and self 15 times, never "nobody".
+    const random = [...Array(5).fill(0), ...Array(15).fill(pickOf(1, 3))];
     const h = harness({ members: ["b", "self", "c"], includesSelf: true, random, concurrentPolls: 1, manual: true });
     h.consensus.add(testBlock("a1", 1, "genesis"));
     h.engine.kick();
-    expect(h.network.calls.map((c) => c.to)).toEqual(["c"]);
+    expect(h.network.calls.map((c) => c.to)).toEqual(["b"]);
     runQueued(h);
     // The self vote (15) reaches αC alone.
     expect(h.reports).toEqual([{ durationMs: 0, successful: true, endedEarly: true, droppedVotes: 0, heights: 1 }]);
