@@ -362,6 +362,7 @@ export class SnowchainNode {
         if (r.droppedVotes > 0) m.consensus.votesDropped.inc(r.droppedVotes);
         m.consensus.pollDuration.observe(r.durationMs / 1000);
         m.consensus.pollsInFlight.set(engine.inFlight);
+        m.consensus.pollTopShare.set(r.topShare);
         m.consensus.confidence.set(consensus.confidenceAt(consensus.lastAcceptedHeight + 1));
       },
       onUnknownBlock: (id, from) => p.intake.fetch(id, from),

@@ -237,6 +237,16 @@ export function overviewDashboard(): Dashboard {
         width: 10,
         queries: [query("sum by (node_id) (increase(snowchain_sync_disagreements_total[$__rate_interval]))", "{{node_id}}")],
       }),
+      perPeerTimeseries({
+        title: "How split the last poll was, per peer",
+        description:
+          "The share of K that each peer's last poll gave the most-voted block at its lowest undecided height. 1: every sampled vote agreed; near 0.5: the network is split between two candidates — the metastability a balancing adversary keeps alive; under αP/K (0.75 with the defaults) the poll failed. On an idle network the value stays at the last poll's. Honest networks sit near 1 and dip briefly when proposals conflict.",
+        unit: "percentunit",
+        min: 0,
+        max: 1,
+        width: 24,
+        queries: [query("max by (node_id) (snowchain_consensus_poll_top_share)", "{{node_id}}")],
+      }),
       row("Resources"),
       perPeerTimeseries({
         title: "CPU per peer",

@@ -16,6 +16,20 @@ export interface Decisions {
 
 export type AddResult = "added" | "known" | "unknown-parent" | "stale";
 
+export interface ConsensusOptions {
+  /**
+   * A block's key in the initial preference among blocks no poll has chosen yet at its height
+   * (lowest first, ties broken by the lower block id; see Snowball.add). It must not be
+   * something a proposer controls by choosing the block's content, which a block id is (one
+   * hash per try: an id starting 0000 takes well under a second to grind). The node passes
+   * `(b) => proposerScore(b.height, b.proposer)` (chain/proposer.ts): the proposer's rank in
+   * the height's proposer order, seeded by the height and not by the parent id, which the
+   * parent's proposer chose (Snowman++'s windower seeds by height too).
+   * @default every block alike, so the lowest block id wins: grindable, for tests only
+   */
+  readonly initialOrder?: (block: Block) => string;
+}
+
 const NOTHING: Decisions = Object.freeze({ accepted: [], rejected: [], preferenceChanges: 0 });
 
 /**
@@ -38,11 +52,17 @@ export class Consensus {
    * "unknown-parent". At or below it, the height alone says stale, so those are forgotten.
    */
   private readonly rejectedAt = new Map<number, Set<BlockId>>();
+  private readonly initialOrder: ((block: Block) => string) | undefined;
 
-  constructor(params: SnowballParams, lastAccepted: { readonly id: BlockId; readonly height: number }) {
+  constructor(
+    params: SnowballParams,
+    lastAccepted: { readonly id: BlockId; readonly height: number },
+    options: ConsensusOptions = {},
+  ) {
     this.params = validateSnowballParams(params);
     this.lastId = lastAccepted.id;
     this.lastHeight = lastAccepted.height;
+    this.initialOrder = options.initialOrder;
   }
 
   get lastAcceptedId(): BlockId {
@@ -79,7 +99,7 @@ export class Consensus {
     siblings.add(block.id);
     let instance = this.instances.get(height);
     if (instance === undefined) this.instances.set(height, (instance = new Snowball(this.params)));
-    instance.add(block.id);
+    instance.add(block.id, this.initialOrder?.(block));
     return "added";
   }
 
@@ -143,17 +163,34 @@ export class Consensus {
   /**
    * Applies one poll's tallies (index h - fromHeight), then accepts upward from the last
    * accepted height while each next height is final and extends it. Heights already decided
-   * (a concurrent poll finished first) or without candidates are ignored.
+   * (a concurrent poll finished first) are ignored.
+   *
+   * A height the poll did not cover (above its top), and every height above the first one
+   * without an αP quorum, counts as an unsuccessful poll: its confidence restarts. This is
+   * avalanchego's falter path (snow/consensus/snowman/topological.go vote(): blocks not voted
+   * for get shouldFalter, and a vote for a block is a vote for its ancestors, so nothing above a
+   * height without αP can have αP either; here a reply lists one id per height, so a liar's
+   * reply could break that, and the rule is applied explicitly). avalanchego defers the reset
+   * (RecordUnsuccessfulPoll just before the instance's next RecordPoll) because it would
+   * otherwise walk every descendant; resetting at once is equivalent for decisions, since
+   * confidence is only read by the next recorded poll and a reset never clears `finalized`,
+   * and we have one instance per undecided height, so it costs one step per height. It only
+   * makes confidenceAt() show the reset as soon as it is due.
    */
   recordPoll(fromHeight: number, tallies: readonly ReadonlyMap<BlockId, number>[]): Decisions {
-    /** Preference at each height before this call, for every height this call touches. */
+    /** Preference at each height before this call, for every height whose poll was recorded. */
     const before = new Map<number, BlockId | undefined>();
-    for (let i = Math.max(0, this.lastHeight + 1 - fromHeight); i < tallies.length; i++) {
-      const height = fromHeight + i;
+    let quorumBelow = true;
+    for (let height = Math.max(fromHeight, this.lastHeight + 1); ; height++) {
       const instance = this.instances.get(height);
       if (instance === undefined) break; // heights are contiguous: none above either
-      before.set(height, instance.preference);
-      instance.recordPoll(tallies[i]);
+      const tally = tallies[height - fromHeight];
+      if (quorumBelow && tally !== undefined) {
+        before.set(height, instance.preference);
+        quorumBelow = instance.recordPoll(tally);
+      } else {
+        instance.recordUnsuccessfulPoll();
+      }
     }
 
     const accepted: Block[] = [];

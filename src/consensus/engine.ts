@@ -5,8 +5,9 @@ import { Poll } from "./poll";
 import type { Clock, Membership, Network, Random } from "./ports";
 import type { NodeId, Query, QueryReply, SnowballParams } from "./types";
 
-/** One finished poll, for metrics. */
+/** One applied poll, for metrics. */
 export interface PollReport {
+  /** From the poll's start until it was applied (after every poll issued before it). */
   readonly durationMs: number;
   /** The lowest height of the poll reached an αP quorum. */
   readonly successful: boolean;
@@ -16,6 +17,8 @@ export interface PollReport {
   readonly droppedVotes: number;
   /** Heights the poll covered. */
   readonly heights: number;
+  /** Share of the sample (of K) that voted for the most-voted block at the lowest height: near 1 when peers agree, near 1/2 (or below) while they are split. */
+  readonly topShare: number;
 }
 
 export interface EngineDeps {
@@ -27,7 +30,7 @@ export interface EngineDeps {
   readonly clock: Clock;
   /** This node's own answer to a query (used when the sample picks itself). */
   answerSelf(query: Query): QueryReply;
-  /** Called synchronously with every non-empty Decisions. */
+  /** Called synchronously with every non-empty Decisions, polls in the order they were issued. */
   onDecisions(decisions: Decisions): void;
   onPoll?(report: PollReport): void;
   /**
@@ -50,16 +53,28 @@ export interface EngineDeps {
   onError?(err: unknown): void;
 }
 
+/** A poll issued and not yet applied. */
+interface Flight {
+  readonly startedMs: number;
+  /** Its outcome can no longer change: it waits only for the polls issued before it. */
+  finished: boolean;
+}
+
 /**
- * Drives polls: samples K members with replacement, asks each distinct one once, records the
- * tally in the consensus as soon as it can no longer change, and keeps up to `concurrentPolls`
- * polls in flight while anything is undecided. It owns no timers: the Network enforces timeouts,
- * and an idle engine does nothing until kicked.
+ * Drives polls: samples K members with replacement, asks each distinct one once, and keeps up
+ * to `concurrentPolls` polls in flight while anything is undecided. A poll's tally is recorded
+ * in the consensus once it can no longer change and every poll issued before it has been
+ * recorded. It owns no timers: the Network enforces timeouts, and an idle engine does nothing
+ * until kicked.
  */
 export class Engine {
   private readonly params: SnowballParams;
-  /** Polls in flight, with their start time; stop() empties it, which abandons them. */
-  private readonly active = new Map<Poll, number>();
+  /**
+   * Polls issued and not yet applied, in issue order (a Map iterates in insertion order), so
+   * a finished poll that waits for an older one still counts against `concurrentPolls`.
+   * stop() empties it, which abandons them.
+   */
+  private readonly active = new Map<Poll, Flight>();
   private stopped = false;
   /** Queries sent this turn, for the question `key` (see ask). */
   private shared: { key: string; replies: Map<NodeId, Promise<QueryReply>> } | undefined;
@@ -101,7 +116,7 @@ export class Engine {
     const query: Query = { fromHeight, block: tip, ancestors: chain.slice(0, -1) };
     const sample = this.sample();
     const poll = new Poll(this.params, sample, fromHeight, tip.height);
-    this.active.set(poll, this.deps.clock.now());
+    this.active.set(poll, { startedMs: this.deps.clock.now(), finished: false });
     for (const node of sample.keys()) {
       if (node === selfId) continue;
       let answer: Promise<QueryReply>;
@@ -151,26 +166,42 @@ export class Engine {
 
   /** An answer (or, when `reply` is undefined, a failure) from a sampled member. */
   private answered(poll: Poll, node: NodeId, reply: QueryReply | undefined): void {
+    // Finished, recorded or abandoned: late answers do nothing, so a finished poll's tally
+    // stays the one that finished it while it waits for older polls.
+    if (this.active.get(poll)?.finished !== false) return;
     try {
-      if (!this.active.has(poll)) return; // recorded or abandoned: late answers do nothing
       if (reply === undefined) {
         poll.drop(node);
       } else {
         poll.vote(node, reply);
         this.noticeUnknown(poll, node, reply);
       }
-      this.settle(poll);
     } catch (err) {
+      // A reply that cannot be counted (malformed) is reported; the member has answered, and
+      // the poll must still settle, else it would hold its slot for good.
       this.fail(err);
     }
+    this.settle(poll); // records through complete(), which reports its own errors
   }
 
-  /** Records the poll once its outcome can no longer change. */
+  /**
+   * Marks the poll finished once its outcome can no longer change, then records every finished
+   * poll that no unfinished one was issued before, oldest first. Mirrors avalanchego's
+   * snow/consensus/snowman/poll/set.go processFinishedPolls: recording in finish order would let
+   * polls that answered fast overtake one that waits on a slow or silent member and will fail,
+   * and β consecutive successes could then be counted across that failure (up to
+   * concurrentPolls − 1 failures can hide inside one poll timeout).
+   */
   private settle(poll: Poll): void {
-    const startedMs = this.active.get(poll);
-    if (startedMs === undefined || !poll.finished()) return;
-    this.active.delete(poll);
-    this.complete(poll, startedMs);
+    const flight = this.active.get(poll);
+    if (flight === undefined || flight.finished || !poll.finished()) return;
+    flight.finished = true;
+    for (const [oldest, { startedMs, finished }] of this.active) {
+      if (!finished) break;
+      this.active.delete(oldest);
+      this.complete(oldest, startedMs);
+    }
+    this.later(() => this.kick());
   }
 
   private complete(poll: Poll, startedMs: number): void {
@@ -186,11 +217,11 @@ export class Engine {
         endedEarly: poll.endedEarly,
         droppedVotes: poll.droppedVotes,
         heights: poll.toHeight - poll.fromHeight + 1,
+        topShare: poll.topVotes / this.params.k,
       });
     } catch (err) {
       this.fail(err);
     }
-    this.later(() => this.kick());
   }
 
   private later(task: () => void): void {
@@ -205,24 +236,35 @@ export class Engine {
     else void Promise.resolve().then(run);
   }
 
+  /** A hook that throws here is reported, and the vote still counts: the poll must still settle. */
   private noticeUnknown(poll: Poll, node: NodeId, reply: QueryReply): void {
     const { consensus, onUnknownBlock } = this.deps;
     if (onUnknownBlock === undefined) return;
     const from = Math.max(poll.fromHeight, consensus.lastAcceptedHeight + 1);
     for (let h = from; h <= poll.toHeight; h++) {
       const id = reply.preferredIds[h - reply.fromHeight];
-      if (id !== undefined && !consensus.has(id)) onUnknownBlock(id, node);
+      if (id === undefined || consensus.has(id)) continue;
+      try {
+        onUnknownBlock(id, node);
+      } catch (err) {
+        this.fail(err);
+      }
     }
   }
 
-  /** K draws, uniform with replacement over this node and its members: member → multiplicity. */
+  /**
+   * K draws, uniform with replacement over this node and its members: member → multiplicity.
+   * O(K): a list that already holds this node (Membership.includesSelf) is drawn from as it is.
+   */
   private sample(): Map<NodeId, number> {
-    const members = this.deps.membership.members();
-    const n = members.length + 1;
+    const { membership, random, selfId } = this.deps;
+    const members = membership.members();
+    const offset = membership.includesSelf === true ? 0 : 1;
+    const n = members.length + offset;
     const picks = new Map<NodeId, number>();
     for (let i = 0; i < this.params.k; i++) {
-      const r = Math.min(n - 1, Math.floor(this.deps.random.next() * n));
-      const node = r === 0 ? this.deps.selfId : members[r - 1];
+      const r = Math.min(n - 1, Math.floor(random.next() * n)) - offset;
+      const node = r < 0 ? selfId : members[r];
       picks.set(node, (picks.get(node) ?? 0) + 1);
     }
     return picks;

@@ -84,6 +84,11 @@ export class Poll {
     return this.outstandingVotes > 0 && this.finished();
   }
 
+  /** Votes, with multiplicity, for the most-voted block at the lowest height. */
+  get topVotes(): number {
+    return this.maxes[0] ?? 0;
+  }
+
   /** Whether the lowest height reached an αP quorum. */
   get successful(): boolean {
     return (this.maxes[0] ?? 0) >= this.params.alphaPreference;

@@ -10,8 +10,14 @@ export interface Network {
 
 /** Who can be sampled. Includes unresponsive members: they are missing votes, not absent ones. */
 export interface Membership {
-  /** Every member other than this node. */
+  /** Every member other than this node (or every member, see includesSelf). */
   members(): readonly NodeId[];
+  /**
+   * `members()` lists this node too. A simulator shares one list of all its nodes among them
+   * (one list per node would be O(N²) memory); the sample stays uniform over the N members.
+   * @default false
+   */
+  readonly includesSelf?: boolean;
 }
 
 /** Milliseconds since the epoch; a test passes a fake. */

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import { makeEntry } from "../chain/hash";
+import { proposerScore } from "../chain/proposer";
 import type { Block, BlockId, Entry, EntryId } from "../chain/types";
 import { validateBlock, validateEntryData, type BlockLimits } from "../chain/validate";
 import { Consensus, type Decisions } from "../consensus/consensus";
@@ -49,6 +50,14 @@ export interface LearnResult {
 const DEFAULT_MAX_CLOCK_SKEW_MS = 10_000;
 
 /**
+ * Before any poll chose among a height's candidates, the one whose proposer ranks first in the
+ * height's proposer order is preferred: an order the block's content cannot grind (see
+ * chain/proposer.ts), the same at every peer, and — blocks being signed — not claimable by
+ * anyone but the key's holder.
+ */
+const CONSENSUS_OPTIONS = { initialOrder: (b: Block): string => proposerScore(b.height, b.proposer) };
+
+/**
  * The chain this peer holds, in one place: accepted blocks (AcceptedChain), the undecided ones
  * (the consensus tree, one Snowball per height) and pending entries (PendingEntries). It
  * validates what it learns, applies what polls decide, and adopts what a sync verified. Who
@@ -74,7 +83,7 @@ export class Ledger {
     private readonly deps: LedgerDeps,
   ) {
     const last = deps.chain.lastDurable();
-    this.state = new Consensus(opts.snowball, { id: last.id, height: last.height });
+    this.state = new Consensus(opts.snowball, { id: last.id, height: last.height }, CONSENSUS_OPTIONS);
     this.maxClockSkewMs = opts.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS;
     // Accepted entries leave the mempool but stay in the journal until it is rewritten.
     deps.events.onAccepted(() => {
@@ -357,7 +366,7 @@ export class Ledger {
     const tip = this.deps.chain.lastDurable();
     const deferred = this.deferred;
     this.deferred = [];
-    const next = new Consensus(this.opts.snowball, { id: tip.id, height: tip.height });
+    const next = new Consensus(this.opts.snowball, { id: tip.id, height: tip.height }, CONSENSUS_OPTIONS);
     this.state = next;
     this.generation++;
     this.deps.entries.removeAccepted(adopted);

@@ -84,6 +84,8 @@ export interface ConsensusMetrics {
   confidence: Gauge;
   preferenceChanges: Counter;
   pollsInFlight: Gauge;
+  /** The last poll's share of K for the most-voted block at the lowest undecided height: how split the network looks. */
+  pollTopShare: Gauge;
 }
 
 export interface ChainMetrics {
@@ -195,6 +197,10 @@ export function createMetrics(opts: MetricsOptions): Metrics {
       "Times the preferred block at an undecided height changed",
     ),
     pollsInFlight: gauge("snowchain_consensus_polls_in_flight", "Polls sent and not yet ended"),
+    pollTopShare: gauge(
+      "snowchain_consensus_poll_top_share",
+      "Share of K that the last poll gave the most-voted block at the lowest undecided height (1: unanimous; near 0.5: split)",
+    ),
   };
   const chain: ChainMetrics = {
     entriesSubmitted: counter("snowchain_chain_entries_submitted_total", "Entries submitted to this peer"),

@@ -1,5 +1,7 @@
 import type { Block } from "../../../src/chain/types";
+import { proposerRank, proposerScore } from "../../../src/chain/proposer";
 import { Consensus } from "../../../src/consensus/consensus";
+import { answerQuery } from "../../../src/consensus/engine";
 import { ErrorCode, isSnowchainError } from "../../../src/errors";
 import { GENESIS, testBlock } from "../../utils/consensus/blocks";
 
@@ -69,6 +71,16 @@ describe("Consensus.add", () => {
       expect(isSnowchainError(caught, ErrorCode.INVALID_BLOCK)).toBe(true);
     }
     expect(c.processingCount()).toBe(1);
+    let caught: unknown;
+    try {
+      c.add(testBlock("z", 5, "genesis"));
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toMatchObject({
+      message: "block z at height 5 does not extend its parent at height 0",
+      fields: { blockId: "z", height: 5, parentId: "genesis", parentHeight: 0 },
+    });
   });
 });
 
@@ -141,7 +153,8 @@ describe("Consensus.recordPoll", () => {
 
   it("drops heights left without candidates", () => {
     const { c } = tree(["a1", 1, "genesis"], ["b1", 1, "genesis"], ["b2", 2, "b1"], ["b3", 3, "b2"]);
-    decide(c, 1, "a1");
+    // A height without candidates has no preference left to have changed.
+    expect(decide(c, 1, "a1").preferenceChanges).toBe(0);
     expect(c.undecided()).toBeUndefined();
     expect(c.preferredChain()).toEqual([]);
   });
@@ -222,5 +235,172 @@ describe("Consensus.recordPoll", () => {
     expect(d.accepted[heights - 1].id).toBe(`m${heights}`);
     expect(d.rejected).toHaveLength(2 * heights);
     expect(c.processingCount()).toBe(0);
+  });
+});
+
+describe("Consensus.recordPoll: what it reports", () => {
+  it("counts an accepted height whose decision was not its preference before the poll", () => {
+    const { c } = tree(["a1", 1, "genesis"], ["b1", 1, "genesis"], ["a2", 2, "a1"], ["b2", 2, "b1"]);
+    for (let i = 0; i < 3; i++) c.recordPoll(1, [votes({ a1: 12 })]); // a1: strength 3, no confidence
+    expect(c.recordPoll(1, [votes({ b1: 15 }), votes({ b2: 15 })]).preferenceChanges).toBe(1); // height 2
+    expect(c.preferenceAt(1)).toBe("a1");
+    // b1's second confident poll decides it while a1 is still the strongest: height 1 moves.
+    const d = c.recordPoll(1, [votes({ b1: 15 }), votes({ b2: 15 })]);
+    expect(ids(d.accepted)).toEqual(["b1", "b2"]);
+    expect(d.preferenceChanges).toBe(1);
+  });
+
+  it("counts the top accepted height too", () => {
+    const { c } = tree(["a1", 1, "genesis"], ["b1", 1, "genesis"]);
+    for (let i = 0; i < 3; i++) c.recordPoll(1, [votes({ a1: 12 })]);
+    c.recordPoll(1, [votes({ b1: 15 })]);
+    const d = c.recordPoll(1, [votes({ b1: 15 })]);
+    expect(ids(d.accepted)).toEqual(["b1"]);
+    expect(d.preferenceChanges).toBe(1);
+  });
+
+  it("does not count a preference that a poll moved and the same poll's rejections moved back", () => {
+    const { c } = tree(["a1", 1, "genesis"], ["b1", 1, "genesis"], ["a2x", 2, "a1"], ["b2", 2, "b1"]);
+    c.recordPoll(1, [votes({ a1: 15 })]);
+    expect(c.preferenceAt(2)).toBe("a2x");
+    // Height 2 moves to b2 (votes need not follow parents here), then a1's acceptance rejects b2.
+    const d = c.recordPoll(1, [votes({ a1: 15 }), votes({ b2: 12 })]);
+    expect(ids(d.accepted)).toEqual(["a1"]);
+    expect(c.preferenceAt(2)).toBe("a2x");
+    expect(d.preferenceChanges).toBe(0);
+  });
+
+  it("returns one frozen empty result for polls that change nothing", () => {
+    const { c } = tree(["a1", 1, "genesis"]);
+    const d = c.recordPoll(1, [votes({ a1: 3 })]);
+    expect(d).toEqual({ accepted: [], rejected: [], preferenceChanges: 0 });
+    expect(Object.isFrozen(d)).toBe(true);
+  });
+
+  it("has no strength for a block it does not process", () => {
+    const { c } = tree(["a1", 1, "genesis"]);
+    expect(c.strengthOf("nope")).toBe(0);
+  });
+
+  it("remembers every rejected block of a height, so each one's late children are stale", () => {
+    const { c } = tree(["a1", 1, "genesis"], ["b1", 1, "genesis"], ["c1", 1, "genesis"], ["b2", 2, "b1"], ["c2", 2, "c1"]);
+    decide(c, 1, "a1");
+    expect(c.add(testBlock("b3", 3, "b2"))).toBe("stale");
+    expect(c.add(testBlock("c3", 3, "c2"))).toBe("stale");
+  });
+});
+
+describe("Consensus.recordPoll: confidence only survives polls that asked about the height", () => {
+  it("restarts a height's confidence on a poll whose top is below it", () => {
+    const { c } = tree(["a1", 1, "genesis"], ["b1", 1, "genesis"], ["a2", 2, "a1"]);
+    // Height 1 wins each poll below αC (it stays undecided); height 2 is confident.
+    c.recordPoll(1, [votes({ a1: 12 }), votes({ a2: 15 })]);
+    expect(c.confidenceAt(2)).toBe(1);
+    c.recordPoll(1, [votes({ a1: 12 })]); // did not ask about height 2
+    expect(c.confidenceAt(2)).toBe(0);
+    c.recordPoll(1, [votes({ a1: 12 }), votes({ a2: 15 })]);
+    // Two confident polls of height 2, but not consecutive among the polls: not final (β=2).
+    expect(c.confidenceAt(2)).toBe(1);
+    const d = decide(c, 1, "a1");
+    expect(ids(d.accepted)).toEqual(["a1"]);
+    expect(c.preferenceAt(2)).toBe("a2");
+  });
+
+  it("restarts confidence above the first height without an αP quorum, and records nothing there", () => {
+    const { c } = tree(["a1", 1, "genesis"], ["b1", 1, "genesis"], ["a2", 2, "a1"], ["a3", 3, "a2"]);
+    c.recordPoll(1, [votes({ a1: 12 }), votes({ a2: 15 }), votes({ a3: 15 })]);
+    // A reply per height can say anything: height 2 has no quorum, height 3 "has" one.
+    c.recordPoll(1, [votes({ a1: 12 }), votes({ a2: 10 }), votes({ a3: 15 })]);
+    expect(c.confidenceAt(2)).toBe(0);
+    expect(c.confidenceAt(3)).toBe(0);
+    expect(c.strengthOf("a3")).toBe(1);
+    c.recordPoll(1, [votes({ a1: 5 }), votes({ a2: 15 }), votes({ a3: 15 })]);
+    expect(c.strengthOf("a2")).toBe(1);
+    expect(c.confidenceAt(2)).toBe(0);
+    expect(c.confidenceAt(3)).toBe(0);
+    expect(c.recordPoll(1, [votes({ a1: 12 }), votes({ a2: 15 }), votes({ a3: 15 })]).accepted).toEqual([]);
+    expect(c.confidenceAt(3)).toBe(1);
+  });
+
+  it("keeps a finalized height final through such resets, and accepts it with its parent", () => {
+    const { c } = tree(["a1", 1, "genesis"], ["b1", 1, "genesis"], ["a2", 2, "a1"]);
+    c.recordPoll(1, [votes({ a1: 12 }), votes({ a2: 15 })]);
+    c.recordPoll(1, [votes({ a1: 12 }), votes({ a2: 15 })]);
+    expect(c.confidenceAt(2)).toBe(2); // final (β=2), waiting for height 1
+    c.recordPoll(1, [votes({ a1: 12 })]);
+    c.recordPoll(1, [votes({ a1: 3 }), votes({ a2: 20 })]);
+    expect(c.confidenceAt(2)).toBe(0);
+    expect(ids(decide(c, 1, "a1").accepted)).toEqual(["a1", "a2"]);
+  });
+
+  it("leaves heights below the poll's lowest height alone", () => {
+    const { c } = tree(["a1", 1, "genesis"], ["b1", 1, "genesis"], ["a2", 2, "a1"]);
+    c.recordPoll(1, [votes({ a1: 15 })]);
+    c.recordPoll(2, [votes({ a2: 15 })]);
+    expect(c.confidenceAt(1)).toBe(1);
+    expect(c.confidenceAt(2)).toBe(1);
+  });
+});
+
+describe("Consensus: a finalized height answers with its decision", () => {
+  it("prefers the decided block at a height waiting for its parent, even where another is stronger", () => {
+    const { c } = tree(["a1", 1, "genesis"], ["b1", 1, "genesis"], ["a2x", 2, "a1"], ["a2", 2, "a1"]);
+    for (let i = 0; i < 3; i++) c.recordPoll(1, [votes({ a1: 12 }), votes({ a2x: 12 })]);
+    const d = c.recordPoll(1, [votes({ a1: 12 }), votes({ a2: 15 })]);
+    expect(d.preferenceChanges).toBe(0);
+    expect(c.preferenceAt(2)).toBe("a2x");
+    // β=2 confident polls: a2 is decided (strength 2 < a2x's 3), height 1 is not.
+    expect(c.recordPoll(1, [votes({ a1: 12 }), votes({ a2: 15 })]).preferenceChanges).toBe(1);
+    expect(c.strengthOf("a2x")).toBeGreaterThan(c.strengthOf("a2"));
+    expect(c.preferenceAt(2)).toBe("a2");
+    expect(ids(c.preferredChain())).toEqual(["a1", "a2"]);
+    const query = { fromHeight: 1, block: testBlock("a2", 2, "a1"), ancestors: [testBlock("a1", 1, "genesis")] };
+    expect(answerQuery(c, query, () => undefined).preferredIds).toEqual(["a1", "a2"]);
+    expect(ids(decide(c, 1, "a1").accepted)).toEqual(["a1", "a2"]);
+  });
+});
+
+describe("Consensus: the initial preference", () => {
+  const byProposer = (b: Block): string => proposerScore(b.height, b.proposer);
+  /** Two proposers, ordered by their score at height 1. */
+  const [first, last] = ["peer-a", "peer-b", "peer-c"].sort((x, y) => (proposerScore(1, x) < proposerScore(1, y) ? -1 : 1));
+
+  it("follows the proposer order of the height, not the block id a proposer can grind", () => {
+    const c = new Consensus(params, GENESIS, { initialOrder: byProposer });
+    c.add(testBlock("ffff", 1, "genesis", first));
+    c.add(testBlock("0000", 1, "genesis", last)); // a ground id: lowest, yet behind in the order
+    expect(c.preferenceAt(1)).toBe("ffff");
+  });
+
+  it("is the same at every peer whatever order they learn the blocks in", () => {
+    const blocks = [testBlock("x1", 1, "genesis", last), testBlock("y1", 1, "genesis", first)];
+    const one = new Consensus(params, GENESIS, { initialOrder: byProposer });
+    const other = new Consensus(params, GENESIS, { initialOrder: byProposer });
+    blocks.forEach((b) => one.add(b));
+    [...blocks].reverse().forEach((b) => other.add(b));
+    expect(one.preferenceAt(1)).toBe("y1");
+    expect(other.preferenceAt(1)).toBe("y1");
+  });
+
+  it("breaks a tie between blocks of one proposer by block id, and defaults to the lowest id", () => {
+    const c = new Consensus(params, GENESIS, { initialOrder: byProposer });
+    c.add(testBlock("b1", 1, "genesis", first));
+    c.add(testBlock("a1", 1, "genesis", first));
+    expect(c.preferenceAt(1)).toBe("a1");
+    const plain = new Consensus(params, GENESIS);
+    plain.add(testBlock("b1", 1, "genesis", first));
+    plain.add(testBlock("a1", 1, "genesis", last));
+    expect(plain.preferenceAt(1)).toBe("a1");
+  });
+});
+
+describe("proposerScore", () => {
+  it("depends on the height and the node id only, and orders proposers as proposerRank does", () => {
+    const members = ["peer-0", "peer-1", "peer-2", "peer-3"];
+    expect(proposerScore(7, "peer-1")).toBe(proposerScore(7, "peer-1"));
+    expect(proposerScore(7, "peer-1")).not.toBe(proposerScore(8, "peer-1"));
+    expect(proposerScore(7, "peer-1")).not.toBe(proposerScore(7, "peer-2"));
+    const byScore = [...members].sort((x, y) => (proposerScore(7, x) < proposerScore(7, y) ? -1 : 1));
+    expect(byScore.map((m) => proposerRank(7, m, members))).toEqual([0, 1, 2, 3]);
   });
 });

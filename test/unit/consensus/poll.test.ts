@@ -117,4 +117,36 @@ describe("Poll", () => {
     // Height 1 has 15 ≥ αC; height 2 has 11 ≥ αP and 11 + 5 ≥ αC: it can still gain confidence.
     expect(open.finished()).toBe(false);
   });
+
+  it("ignores a member's second answer, even for another block", () => {
+    const poll = new Poll(params, sample({ n1: 5, n2: 15 }), 1, 1);
+    poll.vote("n1", reply(1, "a"));
+    poll.vote("n1", reply(1, "b"));
+    expect([...poll.tallies()[0]]).toEqual([["a", 5]]);
+  });
+
+  it("ignores the heights of an answer above the poll's top", () => {
+    const poll = new Poll(params, sample({ n1: 20 }), 1, 1);
+    poll.vote("n1", reply(1, "a", "b", "c"));
+    expect(poll.tallies()).toHaveLength(1);
+    expect(poll.successful).toBe(true);
+  });
+
+  it("succeeds with exactly αP votes, and stops waiting once αC is out of reach", () => {
+    const poll = new Poll(params, sample({ n1: 11, n2: 3, n3: 6 }), 1, 1);
+    poll.vote("n1", reply(1, "a"));
+    expect(poll.successful).toBe(true);
+    expect(poll.finished()).toBe(false); // 11 + 9 outstanding can still reach αC = 15
+    poll.drop("n3");
+    expect(poll.finished()).toBe(true); // 11 + 3 < 15
+  });
+
+  it("keeps waiting while exactly αC is still reachable", () => {
+    const poll = new Poll(params, sample({ n1: 11, n2: 4, n3: 5 }), 1, 1);
+    poll.vote("n1", reply(1, "a"));
+    poll.drop("n3");
+    expect(poll.finished()).toBe(false); // 11 + 4 = 15 = αC
+    poll.vote("n2", reply(1, "a"));
+    expect(poll.finished()).toBe(true);
+  });
 });

@@ -11,6 +11,33 @@ function withChoices(...ids: string[]): Snowball {
 }
 
 describe("Snowball", () => {
+  it("prefers the candidate first in the initial order until a poll succeeds, not the lowest id", () => {
+    const sb = new Snowball(params);
+    sb.add("a", "2");
+    expect(sb.preference).toBe("a");
+    sb.add("b", "1");
+    expect(sb.preference).toBe("b");
+    sb.add("0", "3"); // the lowest id, last in the order
+    sb.add("c", "1"); // tied with b: the lower id stays
+    expect(sb.preference).toBe("b");
+    sb.remove("b");
+    expect(sb.preference).toBe("c");
+    sb.recordPoll(votes({ a: 11 }));
+    sb.add("d", "0");
+    expect(sb.preference).toBe("a");
+  });
+
+  it("recomputes the first in the initial order after the preference was removed", () => {
+    const sb = new Snowball(params);
+    for (const [id, order] of [["x", "5"], ["y", "2"], ["z", "3"], ["w", "2"]]) sb.add(id, order);
+    expect(sb.preference).toBe("w");
+    sb.remove("w");
+    sb.add("v", "4");
+    expect(sb.preference).toBe("y");
+    sb.remove("y");
+    expect(sb.preference).toBe("z");
+  });
+
   it("prefers the lowest id until a poll succeeds, whatever the order candidates arrive in", () => {
     const sb = withChoices("c", "b");
     expect(sb.preference).toBe("b");
@@ -101,9 +128,63 @@ describe("Snowball", () => {
     sb.recordPoll(votes({ a: 15 }));
     expect(sb.finalized).toBe(true);
     expect(sb.decision).toBe("a");
-    expect(sb.recordPoll(votes({ b: 20 }))).toBe(false);
+    // Still says whether the poll had a quorum here (the heights above depend on it)...
+    expect(sb.recordPoll(votes({ b: 20 }))).toBe(true);
+    expect(sb.recordPoll(votes({ b: 10, a: 10 }))).toBe(false);
+    // ...but changes nothing.
     expect(sb.decision).toBe("a");
     expect(sb.strength("b")).toBe(0);
+    expect(sb.strength("a")).toBe(3);
+    expect(sb.confidence).toBe(3);
+  });
+
+  it("finalizes on exactly β confident polls, not one more", () => {
+    const sb = withChoices("a");
+    sb.recordPoll(votes({ a: 15 }));
+    sb.recordPoll(votes({ a: 15 }));
+    expect(sb.preference).toBe("a");
+    expect(sb.finalized).toBe(false);
+    sb.recordPoll(votes({ a: 15 }));
+    expect(sb.confidence).toBe(params.beta);
+    expect(sb.finalized).toBe(true);
+  });
+
+  it("once finalized, prefers the decided block even where another one is stronger", () => {
+    const sb = withChoices("a", "b");
+    // a wins four polls below αC: the strongest, without confidence.
+    for (let i = 0; i < 4; i++) sb.recordPoll(votes({ a: 11 }));
+    // b wins β confident polls: decided, with strength 3 < 4.
+    for (let i = 0; i < 3; i++) sb.recordPoll(votes({ b: 15 }));
+    expect(sb.strength("a")).toBeGreaterThan(sb.strength("b"));
+    expect(sb.decision).toBe("b");
+    // What this height answers while it waits for its parent is the block it will accept.
+    expect(sb.preference).toBe("b");
+  });
+
+  it("stays finalized when confidence is reset afterwards (a poll that did not cover it)", () => {
+    const sb = withChoices("a", "b");
+    for (let i = 0; i < 4; i++) sb.recordPoll(votes({ a: 11 }));
+    for (let i = 0; i < 3; i++) sb.recordPoll(votes({ b: 15 }));
+    sb.recordUnsuccessfulPoll();
+    expect(sb.confidence).toBe(0);
+    expect(sb.finalized).toBe(true);
+    expect(sb.decision).toBe("b");
+    expect(sb.preference).toBe("b");
+    expect(sb.recordPoll(votes({ a: 20 }))).toBe(true);
+    expect(sb.decision).toBe("b");
+  });
+
+  it("on an unsuccessful poll resets only confidence", () => {
+    const sb = withChoices("a", "b");
+    sb.recordPoll(votes({ b: 15 }));
+    sb.recordPoll(votes({ b: 15 }));
+    sb.recordUnsuccessfulPoll();
+    expect(sb.confidence).toBe(0);
+    expect(sb.lastChoice).toBe("b");
+    expect(sb.strength("b")).toBe(2);
+    expect(sb.preference).toBe("b");
+    sb.recordPoll(votes({ b: 15 }));
+    expect(sb.confidence).toBe(1);
   });
 
   it("does not finalize when confident polls are interrupted", () => {
@@ -141,6 +222,35 @@ describe("Snowball", () => {
     expect(sb.confidence).toBe(0);
     expect(sb.preference).toBe("a");
     expect(sb.remove("b")).toBe(false);
+  });
+
+  it("ignores a candidate added again: its strength stays", () => {
+    const sb = withChoices("a", "b");
+    sb.recordPoll(votes({ a: 15 }));
+    sb.add("a", "0");
+    expect(sb.strength("a")).toBe(1);
+    expect(sb.size).toBe(2);
+  });
+
+  it("keeps a tied preference when another candidate is removed", () => {
+    const sb = withChoices("a", "b", "c");
+    sb.recordPoll(votes({ b: 12 }));
+    sb.recordPoll(votes({ a: 12 }));
+    expect(sb.preference).toBe("b"); // tie: the current preference stays
+    sb.remove("c");
+    expect(sb.preference).toBe("b");
+  });
+
+  it("after a removal, prefers a stronger candidate to one first in the initial order", () => {
+    const sb = new Snowball(params);
+    sb.add("x", "5");
+    sb.add("b", "3");
+    sb.add("a", "1");
+    sb.recordPoll(votes({ x: 12 }));
+    sb.recordPoll(votes({ x: 12 }));
+    sb.recordPoll(votes({ b: 12 }));
+    sb.remove("x");
+    expect(sb.preference).toBe("b");
   });
 
   it("keeps confidence when another candidate is removed", () => {
