@@ -247,7 +247,19 @@ export class SnowchainNode {
     );
     const producer = new Producer(
       { signer, maxProcessingHeights: cfg.maxProcessingHeights },
-      { ledger, behaviour, now, memberIds: () => table.members(), neighbours: () => table.neighbors(), send: (to, block) => network.gossip(to, block), kick },
+      {
+        ledger,
+        behaviour,
+        now,
+        liveMemberIds: () => table.live().map((mem) => mem.nodeId),
+        neighbours: () => table.neighbors(),
+        send: (to, block) => network.gossip(to, block),
+        forward: (leader, entries) => {
+          m.chain.entriesForwarded.inc(entries.length);
+          network.forwardEntries(leader, entries);
+        },
+        kick,
+      },
     );
     const poller: Poller = new Poller({
       ledger,
@@ -296,6 +308,12 @@ export class SnowchainNode {
         behaviour,
         receive: (blocks, from) => intake.receive(blocks, from),
         unknownBlock: (blockId, from) => intake.fetch(blockId, from),
+        takeForwarded: (entries) => {
+          const taken = ledger.takeForwarded(entries);
+          if (taken > 0) producer.soon();
+          return taken;
+        },
+        maxForwardEntries: 2 * cfg.maxBlockEntries + 2_000,
         onRemoteHeight,
         maxBlockEntries: cfg.maxBlockEntries,
         rangeLimit: cfg.syncBatch,

@@ -8,6 +8,8 @@ import type { FetchBlockRequest__Output } from "../wire/generated/snowchain/v1/F
 import type { FetchBlockResponse } from "../wire/generated/snowchain/v1/FetchBlockResponse";
 import type { FetchRangeRequest__Output } from "../wire/generated/snowchain/v1/FetchRangeRequest";
 import type { FetchRangeResponse } from "../wire/generated/snowchain/v1/FetchRangeResponse";
+import type { ForwardEntriesRequest__Output } from "../wire/generated/snowchain/v1/ForwardEntriesRequest";
+import type { ForwardEntriesResponse } from "../wire/generated/snowchain/v1/ForwardEntriesResponse";
 import type { GetAcceptedRequest__Output } from "../wire/generated/snowchain/v1/GetAcceptedRequest";
 import type { GetAcceptedResponse } from "../wire/generated/snowchain/v1/GetAcceptedResponse";
 import type { GossipRequest__Output } from "../wire/generated/snowchain/v1/GossipRequest";
@@ -33,6 +35,10 @@ export interface MessageServiceDeps extends PeerHandlerContext {
    */
   readonly receive: (blocks: readonly Block[], fromNodeId: string) => readonly unknown[];
   readonly onRemoteHeight: (nodeId: string, height: number) => void;
+  /** Entries a member forwarded to this peer (it leads the next height): returns how many were new. */
+  readonly takeForwarded: (entries: readonly Buffer[]) => number;
+  /** Most entries one forward may carry. */
+  readonly maxForwardEntries: number;
   /** A member's query named a block unknown here: fetch it from that member. */
   readonly unknownBlock: (id: string, from: string) => void;
   readonly maxBlockEntries: number;
@@ -169,6 +175,13 @@ export function messageService(deps: MessageServiceDeps): MessageManagerHandlers
         page.push(blockToWire(b));
       }
       return { blocks: page, last_accepted_height: behaviour.claimedHeight(ledger.durableHeight) };
+    }),
+
+    ForwardEntries: peerUnary<ForwardEntriesRequest__Output, ForwardEntriesResponse>(deps, "ForwardEntries", (req) => {
+      if (req.entries.length > deps.maxForwardEntries) {
+        throw new SnowchainError(ErrorCode.INVALID_ARGUMENT, `a forward carries at most ${deps.maxForwardEntries} entries, got ${req.entries.length}`);
+      }
+      return { taken: deps.takeForwarded(req.entries) };
     }),
 
     GetAccepted: peerUnary<GetAcceptedRequest__Output, GetAcceptedResponse>(deps, "GetAccepted", (req, _sender, call) => {

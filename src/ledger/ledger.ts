@@ -249,10 +249,28 @@ export class Ledger {
     return chain.length > 0 ? chain[chain.length - 1]! : this.acceptedAt(this.state.lastAcceptedHeight)!;
   }
 
-  /** The oldest pending entries that fit in a block on `parent` and are not in its ancestry. */
-  entriesFor(parent: Block): Entry[] {
-    const { maxBlockEntries, maxBlockBytes } = this.opts.limits;
-    return this.deps.entries.pick(maxBlockEntries, maxBlockBytes, (id) => this.entryInAncestry(id, parent));
+  /** The oldest pending entries that fit in a block on `parent` (or in the given bounds) and are not in its ancestry. */
+  entriesFor(parent: Block, maxEntries = this.opts.limits.maxBlockEntries, maxBytes = this.opts.limits.maxBlockBytes): Entry[] {
+    return this.deps.entries.pick(maxEntries, maxBytes, (id) => this.entryInAncestry(id, parent));
+  }
+
+  /**
+   * Entries a member forwarded because this peer leads the next height: pending here too, in
+   * memory only (the member that acknowledged them keeps them journaled until they are
+   * accepted), as far as the mempool's bounds allow. Each is checked as a submit is.
+   * Returns how many were new here.
+   */
+  takeForwarded(data: readonly Buffer[]): number {
+    if (this.failed) return 0;
+    let taken = 0;
+    for (const d of data) {
+      validateEntryData(d, this.opts.limits);
+      const entry = makeEntry(d);
+      if (this.deps.chain.isAccepted(entry.id) || this.deps.entries.get(entry.id)) continue;
+      if (!this.deps.entries.hold(entry)) break;
+      taken++;
+    }
+    return taken;
   }
 
   /** This peer's own proposal joins the undecided blocks (it was built valid). */

@@ -1,4 +1,5 @@
 import type { Mempool } from "../chain/mempool";
+import { ErrorCode, isSnowchainError } from "../errors";
 import type { MempoolJournal } from "../chain/mempool-journal";
 import type { Block, Entry, EntryId } from "../chain/types";
 import type { Metrics } from "../metrics/metrics";
@@ -52,6 +53,21 @@ export class PendingEntries {
     }
     this.deps.metrics?.chain.entriesSubmitted.inc();
     this.updateGauge();
+  }
+
+  /**
+   * An entry another peer acknowledged, held here so this peer can propose it: pending, not
+   * journaled (its own peer journaled it). Returns false when the mempool is full.
+   */
+  hold(entry: Entry): boolean {
+    try {
+      this.deps.mempool.add(entry);
+    } catch (err) {
+      if (isSnowchainError(err, ErrorCode.OVERLOADED)) return false;
+      throw err;
+    }
+    this.updateGauge();
+    return true;
   }
 
   /** The oldest pending entries that fit, skipping those `exclude` names (see Mempool.pick). */

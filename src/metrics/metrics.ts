@@ -93,6 +93,8 @@ export interface ChainMetrics {
   entriesSubmitted: Counter;
   /** Entries in blocks this peer accepted. */
   entriesAccepted: Counter;
+  /** Pending entries this peer forwarded to the leader of the next height. */
+  entriesForwarded: Counter;
   mempoolEntries: Gauge;
 }
 
@@ -205,6 +207,7 @@ export function createMetrics(opts: MetricsOptions): Metrics {
   const chain: ChainMetrics = {
     entriesSubmitted: counter("snowchain_chain_entries_submitted_total", "Entries submitted to this peer"),
     entriesAccepted: counter("snowchain_chain_entries_accepted_total", "Entries in accepted blocks"),
+    entriesForwarded: counter("snowchain_chain_entries_forwarded_total", "Pending entries forwarded to the leader of the next height"),
     mempoolEntries: gauge("snowchain_chain_mempool_entries", "Entries waiting in the mempool"),
   };
   const sync: SyncMetrics = {

@@ -7,6 +7,7 @@ import { DIRECT_TRANSPORT, type PeerMessageKind, type Transport } from "../wire/
 import type { Block } from "../chain/types";
 import type { Block__Output as WireBlockOut } from "../wire/generated/snowchain/v1/Block";
 import type { FetchBlockResponse__Output } from "../wire/generated/snowchain/v1/FetchBlockResponse";
+import type { ForwardEntriesResponse__Output } from "../wire/generated/snowchain/v1/ForwardEntriesResponse";
 import type { GetAcceptedResponse__Output } from "../wire/generated/snowchain/v1/GetAcceptedResponse";
 import type { FetchRangeResponse__Output } from "../wire/generated/snowchain/v1/FetchRangeResponse";
 import type { HelloRequest } from "../wire/generated/snowchain/v1/HelloRequest";
@@ -123,6 +124,10 @@ export class PeerClient {
   async fetchBlock(id: string): Promise<WireBlockOut | null> {
     const res = await this.unary<FetchBlockResponse__Output>("FetchBlock", (md, o, cb) => this.messages.FetchBlock({ id: Buffer.from(id, "hex") }, md, o, cb));
     return res.block ?? null;
+  }
+
+  forwardEntries(entries: readonly Buffer[]): Promise<ForwardEntriesResponse__Output> {
+    return this.unary("ForwardEntries", (md, o, cb) => this.messages.ForwardEntries({ entries: [...entries] }, md, o, cb));
   }
 
   getAccepted(height: number): Promise<GetAcceptedResponse__Output> {
