@@ -29,7 +29,7 @@ export interface LedgerDeps {
   readonly onEquivocation?: (evidence: Equivocation) => void;
 }
 
-/** Two signed blocks of one proposer at one height. */
+/** Two signed blocks of one proposer on one parent (so at one height). */
 export interface Equivocation {
   readonly proposer: string;
   readonly height: number;
@@ -74,7 +74,7 @@ export class Ledger {
   private adopting = 0;
   /** Blocks the consensus accepted while a sync was storing: decided again after it. */
   private deferred: Block[] = [];
-  /** Undecided heights → proposer → the first block seen from it there: a second one is equivocation. */
+  /** Undecided heights → proposer and parent → the first block seen from it there: a second one is equivocation. */
   private readonly proposals = new Map<number, Map<string, BlockId>>();
   private readonly maxClockSkewMs: number;
 
@@ -412,16 +412,19 @@ export class Ledger {
   }
 
   /**
-   * Two validly signed blocks of one proposer at one height (both passed validation, signatures
+   * Two validly signed blocks of one proposer on one parent (both passed validation, signatures
    * included) are evidence that it equivocated: logged with both ids and counted. The blocks stay
    * candidates — Snowball decides between them like any conflict — but the proposer is named.
+   * One parent, not merely one height: an honest proposer whose block lost with its parent
+   * proposes again at that height on the parent that won, and that is no lie.
    */
   private checkEquivocation(block: Block): void {
     let at = this.proposals.get(block.height);
     if (!at) this.proposals.set(block.height, (at = new Map()));
-    const first = at.get(block.proposer);
+    const key = `${block.proposer}/${block.parentId}`;
+    const first = at.get(key);
     if (first === undefined) {
-      at.set(block.proposer, block.id);
+      at.set(key, block.id);
       return;
     }
     if (first === block.id) return;
