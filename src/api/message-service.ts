@@ -21,7 +21,7 @@ import type { Ledger } from "../ledger/ledger";
 import { MAX_MESSAGE_BYTES } from "../wire/channel";
 import { MAX_QUERY_HEIGHTS } from "../wire/limits";
 import { DIRECT_TRANSPORT } from "../wire/transport";
-import { blockFromWire, blockToWire, optionalIdToBytes } from "../wire/convert";
+import { blockFromWire, blockToWire, claimedId, optionalIdToBytes } from "../wire/convert";
 import { observeServed, peerUnary, senderOf, unauthenticated, type PeerHandlerContext } from "./handler";
 import { statusName, toServiceError } from "../wire/status";
 
@@ -74,10 +74,23 @@ export function messageService(deps: MessageServiceDeps): MessageManagerHandlers
   const { ledger, behaviour } = deps;
   const transport = deps.transport ?? DIRECT_TRANSPORT;
 
-  /** Blocks from the wire worth learning: those at or below the accepted height are not even hashed. */
+  /**
+   * Blocks from the wire worth learning. Those at or below the accepted height are not even
+   * hashed, nor those whose claimed id this peer holds already: every asker that prefers a block
+   * sends it once, and hashing its entries again each time was most of a big block's cost. A
+   * false claim can only make this peer skip a block (the asker's loss); a block is only ever
+   * taken under the id its fields hash to.
+   */
   function fresh(wire: readonly WireBlockOut[]): Block[] {
     const floor = ledger.lastAcceptedHeight;
-    return wire.filter((b) => b.height > floor).map((b) => blockFromWire(b, deps.maxBlockEntries));
+    const out: Block[] = [];
+    for (const b of wire) {
+      if (b.height <= floor) continue;
+      const claim = claimedId(b);
+      if (claim !== undefined && ledger.blockById(claim) !== undefined) continue;
+      out.push(blockFromWire(b, deps.maxBlockEntries));
+    }
+    return out;
   }
 
   /** Learns the query's blocks, then answers as the behaviour says; undefined: no answer at all. */

@@ -1,7 +1,7 @@
 import { HonestBehaviour } from "../../../src/behaviour/honest";
 import { proposerScore } from "../../../src/chain/proposer";
 import type { Block, Entry } from "../../../src/chain/types";
-import { Producer } from "../../../src/ledger/producer";
+import { MIN_BLOCK_INTERVAL_MS, Producer } from "../../../src/ledger/producer";
 import { signerFor } from "../../utils/chain/blocks";
 import { useTmpDir } from "../../utils/chain/tmp-dir";
 import { openLedger, type TestLedger } from "../../utils/ledger/ledger";
@@ -27,9 +27,9 @@ describe("Producer: the leader of a height proposes, the others forward and wait
   const labels = ["p-a", "p-b", "p-c"];
   const signerById = new Map(labels.map((l) => [signerFor(l).nodeId, signerFor(l)]));
 
-  function producer(selfId: string) {
+  function producer(selfId: string, alone = false) {
     const signer = signerById.get(selfId)!;
-    const others = [...signerById.keys()].filter((id) => id !== selfId);
+    const others = alone ? [] : [...signerById.keys()].filter((id) => id !== selfId);
     const sent: Block[] = [];
     const forwards: { leader: string; entries: readonly Entry[] }[] = [];
     const p = new Producer(
@@ -87,6 +87,21 @@ describe("Producer: the leader of a height proposes, the others forward and wait
     expect(Date.now() - started).toBeGreaterThanOrEqual(2 * WINDOW_MS - 20);
     expect(block.proposer).toBe(third);
     expect(block.entries.map((e) => e.data.toString()).sort()).toEqual(["y", "z"]);
+  });
+
+  it("a block comes at least MIN_BLOCK_INTERVAL_MS after its parent's timestamp: entries submitted meanwhile share it", async () => {
+    const [leader] = rankedAtHeight1(labels);
+    const { p } = producer(leader!, true); // alone: the leader of every height
+    await t.ledger.submit(Buffer.from("first"));
+    p.soon();
+    const first = await waitFor("the first block", () => t.ledger.preferredChain()[0]);
+    for (const x of ["a", "b", "c"]) {
+      await t.ledger.submit(Buffer.from(x));
+      p.soon();
+    }
+    const second = await waitFor("the second block", () => t.ledger.preferredChain()[1]);
+    expect(second.timestampMs - first.timestampMs).toBeGreaterThanOrEqual(MIN_BLOCK_INTERVAL_MS);
+    expect(second.entries.map((e) => e.data.toString()).sort()).toEqual(["a", "b", "c"]);
   });
 
   it("the leader holds forwarded entries (not journaled) and proposes them with its own", async () => {
