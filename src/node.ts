@@ -24,7 +24,7 @@ import { PollPacer } from "./ledger/poll-pacer";
 import { Poller } from "./ledger/poller";
 import { Producer } from "./ledger/producer";
 import { Sync } from "./ledger/sync";
-import { createMetrics, type Metrics } from "./metrics/metrics";
+import { createMetrics, recordPoll, type Metrics } from "./metrics/metrics";
 import { readinessOf } from "./metrics/readiness";
 import { MetricsServer, type Readiness } from "./metrics/server";
 import { Benchlist } from "./p2p/benchlist";
@@ -375,13 +375,7 @@ export class SnowchainNode {
       onDecisions: p.onDecisions,
       onPoll: (r: PollReport) => {
         pacer.observe();
-        m.consensus.polls.inc({ outcome: r.successful ? "successful" : "failed" });
-        if (r.endedEarly) m.consensus.pollsEndedEarly.inc();
-        if (r.droppedVotes > 0) m.consensus.votesDropped.inc(r.droppedVotes);
-        m.consensus.pollDuration.observe(r.durationMs / 1000);
-        m.consensus.pollsInFlight.set(engine.inFlight);
-        m.consensus.pollTopShare.set(r.topShare);
-        m.consensus.confidence.set(consensus.confidenceAt(consensus.lastAcceptedHeight + 1));
+        recordPoll(m, r, { inFlight: engine.inFlight, confidence: consensus.confidenceAt(consensus.lastAcceptedHeight + 1) });
       },
       onUnknownBlock: (id, from) => p.intake.fetch(id, from),
       onError: (err) => this.log.error({ err }, "consensus callback failed"),

@@ -9,7 +9,10 @@ import { ErrorCode, SnowchainError } from "../errors";
 import type { Metrics } from "../metrics/metrics";
 import type { AcceptanceEvents, AcceptedListener } from "./acceptance-events";
 import type { AcceptedChain } from "./accepted-chain";
+import { EquivocationDetector, type Equivocation } from "./equivocation";
 import type { PendingEntries } from "./pending-entries";
+
+export type { Equivocation };
 
 export interface LedgerOptions {
   readonly snowball: SnowballParams;
@@ -27,13 +30,6 @@ export interface LedgerDeps {
   readonly metrics?: Metrics;
   /** Evidence of an equivocating proposer (tests and the lab listen). */
   readonly onEquivocation?: (evidence: Equivocation) => void;
-}
-
-/** Two signed blocks of one proposer on one parent (so at one height). */
-export interface Equivocation {
-  readonly proposer: string;
-  readonly height: number;
-  readonly blocks: readonly [BlockId, BlockId];
 }
 
 export type EntryState =
@@ -74,8 +70,7 @@ export class Ledger {
   private adopting = 0;
   /** Blocks the consensus accepted while a sync was storing: decided again after it. */
   private deferred: Block[] = [];
-  /** Undecided heights → proposer and parent → the first block seen from it there: a second one is equivocation. */
-  private readonly proposals = new Map<number, Map<string, BlockId>>();
+  private readonly equivocations: EquivocationDetector;
   private readonly maxClockSkewMs: number;
 
   constructor(
@@ -85,6 +80,7 @@ export class Ledger {
     const last = deps.chain.lastDurable();
     this.state = new Consensus(opts.snowball, { id: last.id, height: last.height }, CONSENSUS_OPTIONS);
     this.maxClockSkewMs = opts.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS;
+    this.equivocations = new EquivocationDetector(deps);
     // Accepted entries leave the mempool but stay in the journal until it is rewritten.
     deps.events.onAccepted(() => {
       deps.entries
@@ -231,7 +227,7 @@ export class Ledger {
       }
       if (c.add(block) === "added") {
         added.push(block);
-        this.checkEquivocation(block);
+        this.equivocations.check(block);
       }
     }
     this.updateGauges();
@@ -276,7 +272,7 @@ export class Ledger {
   /** This peer's own proposal joins the undecided blocks (it was built valid). */
   addOwn(block: Block): boolean {
     const added = this.state.add(block) === "added";
-    if (added) this.checkEquivocation(block);
+    if (added) this.equivocations.check(block);
     this.updateGauges();
     return added;
   }
@@ -312,7 +308,7 @@ export class Ledger {
       m?.consensus.blocksRejected.inc(d.rejected.length);
     }
     if (d.preferenceChanges > 0) m?.consensus.preferenceChanges.inc(d.preferenceChanges);
-    for (const h of this.proposals.keys()) if (h <= consensus.lastAcceptedHeight) this.proposals.delete(h);
+    this.equivocations.decidedUpTo(consensus.lastAcceptedHeight);
     this.updateGauges();
   }
 
@@ -409,28 +405,6 @@ export class Ledger {
       this.deps.metrics?.sync.conflicts.inc();
       this.deps.log.error({ height: b.height, ours: b.id, adopted: stored.id }, "fork: this peer accepted a block the synced chain does not have");
     }
-  }
-
-  /**
-   * Two validly signed blocks of one proposer on one parent (both passed validation, signatures
-   * included) are evidence that it equivocated: logged with both ids and counted. The blocks stay
-   * candidates — Snowball decides between them like any conflict — but the proposer is named.
-   * One parent, not merely one height: an honest proposer whose block lost with its parent
-   * proposes again at that height on the parent that won, and that is no lie.
-   */
-  private checkEquivocation(block: Block): void {
-    let at = this.proposals.get(block.height);
-    if (!at) this.proposals.set(block.height, (at = new Map()));
-    const key = `${block.proposer}/${block.parentId}`;
-    const first = at.get(key);
-    if (first === undefined) {
-      at.set(key, block.id);
-      return;
-    }
-    if (first === block.id) return;
-    this.deps.metrics?.byzantine.equivocations.inc();
-    this.deps.log.warn({ proposer: block.proposer, height: block.height, first, second: block.id }, "equivocation: one proposer signed two blocks at one height");
-    this.deps.onEquivocation?.({ proposer: block.proposer, height: block.height, blocks: [first, block.id] });
   }
 
   /** Is the entry in the accepted chain or in a processing ancestor of (and including) `parent`? */

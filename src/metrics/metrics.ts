@@ -11,6 +11,7 @@
  * (the consensus core returns plain numbers and node.ts turns them into gauges).
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { PollReport } from "../consensus/engine";
 
 /** Histogram buckets for every `_seconds` metric: 1 ms to 30 s, roughly ×2.5 per step. */
 export const DURATION_BUCKETS: readonly number[] = Object.freeze([
@@ -297,4 +298,15 @@ export function describeMetrics(registry: Registry): MetricDescription[] {
 /** Names of the metrics in `registry` that snowchain defines (prefix `snowchain_`), sorted. */
 export function metricNames(registry: Registry): string[] {
   return describeMetrics(registry).map((m) => m.name);
+}
+
+/** One poll's report as metrics: outcome, early end, dropped votes, duration, and the gauges it moves. */
+export function recordPoll(m: Metrics, r: PollReport, now: { readonly inFlight: number; readonly confidence: number }): void {
+  m.consensus.polls.inc({ outcome: r.successful ? "successful" : "failed" });
+  if (r.endedEarly) m.consensus.pollsEndedEarly.inc();
+  if (r.droppedVotes > 0) m.consensus.votesDropped.inc(r.droppedVotes);
+  m.consensus.pollDuration.observe(r.durationMs / 1000);
+  m.consensus.pollsInFlight.set(now.inFlight);
+  m.consensus.pollTopShare.set(r.topShare);
+  m.consensus.confidence.set(now.confidence);
 }
