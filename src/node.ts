@@ -287,9 +287,21 @@ export class SnowchainNode {
       },
     );
 
+    const sb = cfg.snowball;
     const peerStatus: PeerStatus = {
       nodeId: id,
       name: cfg.name,
+      params: {
+        k: sb.k,
+        alpha_preference: sb.alphaPreference,
+        alpha_confidence: sb.alphaConfidence,
+        beta: sb.beta,
+        concurrent_polls: sb.concurrentPolls,
+        poll_timeout_ms: cfg.pollTimeoutMs,
+        member_grace_ms: cfg.memberGraceMs,
+        max_processing_heights: cfg.maxProcessingHeights,
+      },
+      behaviour: cfg.behaviour,
       address: selfAddress,
       version: this.version,
       knownPeers: () => table.size,

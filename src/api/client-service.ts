@@ -11,6 +11,7 @@ import type { GetChainResponse } from "../wire/generated/snowchain/v1/GetChainRe
 import type { GetEntryRequest__Output } from "../wire/generated/snowchain/v1/GetEntryRequest";
 import type { GetEntryResponse } from "../wire/generated/snowchain/v1/GetEntryResponse";
 import type { StatusRequest__Output } from "../wire/generated/snowchain/v1/StatusRequest";
+import type { ConsensusParams } from "../wire/generated/snowchain/v1/ConsensusParams";
 import type { StatusResponse } from "../wire/generated/snowchain/v1/StatusResponse";
 import type { SubmitRequest__Output } from "../wire/generated/snowchain/v1/SubmitRequest";
 import type { SubmitResponse } from "../wire/generated/snowchain/v1/SubmitResponse";
@@ -24,6 +25,9 @@ import { toServiceError } from "../wire/status";
 export interface PeerStatus {
   readonly nodeId: string;
   readonly name: string;
+  /** The consensus parameters in force. */
+  readonly params: ConsensusParams;
+  readonly behaviour: string;
   readonly address: string;
   readonly version: string;
   knownPeers(): number;
@@ -192,5 +196,7 @@ export function statusOf(ledger: Ledger, peer: PeerStatus): StatusResponse {
     syncing: peer.syncing(),
     preferred_height: chain.length > 0 ? chain[chain.length - 1]!.height : c.lastAcceptedHeight,
     genesis_id: Buffer.from(ledger.genesis().id, "hex"),
+    params: peer.params,
+    behaviour: peer.behaviour,
   };
 }

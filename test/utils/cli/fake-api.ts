@@ -57,6 +57,8 @@ export function makeStatus(over: Partial<StatusResponse__Output> = {}): StatusRe
     syncing: false,
     preferred_height: 9,
     genesis_id: sha256("block 0"),
+    params: { k: 20, alpha_preference: 15, alpha_confidence: 15, beta: 20, concurrent_polls: 4, poll_timeout_ms: 1000, member_grace_ms: 30000, max_processing_heights: 4 },
+    behaviour: "honest",
     ...over,
   };
 }
