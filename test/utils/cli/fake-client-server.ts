@@ -16,6 +16,10 @@ export class FakeClientServer {
   /** Blocks WatchBlocks streams after the past ones; the stream then stays open. */
   live: AcceptedBlock__Output[] = [];
   watchCancelled = false;
+  /** Answer SubmitBatch as a build from before it existed does. */
+  batchUnimplemented = false;
+  /** Entries of every SubmitBatch call, in order. */
+  readonly batches: Buffer[][] = [];
   addr = "";
 
   async start(): Promise<string> {
@@ -24,6 +28,11 @@ export class FakeClientServer {
         const data = call.request.data;
         if (call.request.wait_for_acceptance) cb(null, { id: sha256(data), accepted: true, height: 6 });
         else cb(null, { id: sha256(data), accepted: false });
+      },
+      SubmitBatch: (call, cb) => {
+        if (this.batchUnimplemented) return cb({ code: grpc.status.UNIMPLEMENTED, details: "The server does not implement the method SubmitBatch" });
+        this.batches.push(call.request.entries);
+        cb(null, { results: call.request.entries.map((data) => ({ acknowledged: { id: sha256(data), accepted: false } })) });
       },
       GetEntry: (_call, cb) => cb({ code: grpc.status.NOT_FOUND, details: "unknown entry" }),
       GetBlock: (_call, cb) => cb({ code: grpc.status.UNIMPLEMENTED, details: "not in the fake" }),
