@@ -16,21 +16,23 @@ export class FakeClientServer {
   /** Blocks WatchBlocks streams after the past ones; the stream then stays open. */
   live: AcceptedBlock__Output[] = [];
   watchCancelled = false;
-  /** Answer SubmitBatch as a build from before it existed does. */
-  batchUnimplemented = false;
+  /** Serve the Client service without SubmitBatch, as a build from before it does (grpc-js answers UNIMPLEMENTED). */
+  withoutSubmitBatch = false;
   /** Entries of every SubmitBatch call, in order. */
   readonly batches: Buffer[][] = [];
+  /** Entries of every Submit call, in order. */
+  readonly submits: Buffer[] = [];
   addr = "";
 
   async start(): Promise<string> {
     const handlers: ClientHandlers = {
       Submit: (call, cb) => {
         const data = call.request.data;
+        this.submits.push(data);
         if (call.request.wait_for_acceptance) cb(null, { id: sha256(data), accepted: true, height: 6 });
         else cb(null, { id: sha256(data), accepted: false });
       },
       SubmitBatch: (call, cb) => {
-        if (this.batchUnimplemented) return cb({ code: grpc.status.UNIMPLEMENTED, details: "The server does not implement the method SubmitBatch" });
         this.batches.push(call.request.entries);
         cb(null, { results: call.request.entries.map((data) => ({ acknowledged: { id: sha256(data), accepted: false } })) });
       },
@@ -51,7 +53,8 @@ export class FakeClientServer {
         for (const b of this.live) call.write(b);
       },
     };
-    this.server.addService(v1.Client.service, handlers);
+    const { SubmitBatch: _, ...older } = v1.Client.service;
+    this.server.addService(this.withoutSubmitBatch ? older : v1.Client.service, handlers);
     const port = await new Promise<number>((resolve, reject) =>
       this.server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
     );
