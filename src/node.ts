@@ -29,6 +29,7 @@ import { readinessOf } from "./metrics/readiness";
 import { MetricsServer, type Readiness } from "./metrics/server";
 import { Benchlist } from "./p2p/benchlist";
 import { Discovery } from "./p2p/discovery";
+import { AdmissionLimiter } from "./p2p/admission";
 import { Handshaker } from "./p2p/handshake";
 import { Sessions } from "./p2p/sessions";
 import { FaultyTransport } from "./p2p/faulty-transport";
@@ -268,7 +269,7 @@ export class SnowchainNode {
     });
     const handshaker = new Handshaker(
       { signer, name: cfg.name, selfAddress, genesisId: genesis.id },
-      { table, pool, sessions, now, lastAcceptedHeight: claimedHeight, onRemoteHeight },
+      { table, pool, sessions, admissions: new AdmissionLimiter(now), now, lastAcceptedHeight: claimedHeight, onRemoteHeight },
     );
     const discovery: Discovery = new Discovery(
       { selfId: id, selfAddress, seeds: cfg.seeds, heartbeatMs: cfg.heartbeatMs },

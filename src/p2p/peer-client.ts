@@ -103,8 +103,9 @@ export class PeerClient {
     return this.unary("Hello", (md, o, cb) => this.peers.Hello(req, md, o, cb));
   }
 
+  /** Twice the call timeout: the callee dials this peer back (a Hello, one call timeout) before it answers. */
   handshake(req: HandshakeRequest): Promise<HandshakeResponse__Output> {
-    return this.unary("Handshake", (md, o, cb) => this.peers.Handshake(req, md, o, cb));
+    return this.unary("Handshake", (md, o, cb) => this.peers.Handshake(req, md, o, cb), 2 * this.opts.callTimeoutMs);
   }
 
   exchangePeers(req: ExchangePeersRequest): Promise<ExchangePeersResponse__Output> {
