@@ -4,11 +4,12 @@ import { proposerScore } from "../chain/proposer";
 import type { Block, BlockId, Entry, EntryId } from "../chain/types";
 import { validateBlock, validateEntryData, type BlockLimits } from "../chain/validate";
 import { Consensus, type Decisions } from "../consensus/consensus";
-import type { SnowballParams } from "../consensus/types";
+import type { NodeId, SnowballParams } from "../consensus/types";
 import { ErrorCode, SnowchainError } from "../errors";
 import type { Metrics } from "../metrics/metrics";
 import type { AcceptanceEvents, AcceptedListener } from "./acceptance-events";
 import type { AcceptedChain } from "./accepted-chain";
+import { SenderQuota } from "./sender-quota";
 import { EquivocationDetector, type Equivocation } from "./equivocation";
 import type { PendingEntries } from "./pending-entries";
 
@@ -71,6 +72,7 @@ export class Ledger {
   /** Blocks the consensus accepted while a sync was storing: decided again after it. */
   private deferred: Block[] = [];
   private readonly equivocations: EquivocationDetector;
+  private readonly quota = new SenderQuota();
   private readonly maxClockSkewMs: number;
 
   constructor(
@@ -198,10 +200,11 @@ export class Ledger {
 
   /**
    * Validates and adds blocks learned from a peer (gossip, a query, a fetch), lowest first.
-   * Invalid blocks are skipped and reported through `invalid`; blocks with unknown parents are
-   * returned as orphans.
+   * Invalid blocks are skipped and reported through `invalid`, as are blocks past the undecided
+   * data `from` may make this peer hold (SenderQuota); blocks with unknown parents are returned
+   * as orphans.
    */
-  learn(blocks: readonly Block[], invalid: (block: Block, err: unknown) => void = () => {}): LearnResult {
+  learn(blocks: readonly Block[], invalid: (block: Block, err: unknown) => void = () => {}, from?: NodeId): LearnResult {
     const added: Block[] = [];
     const orphans: Block[] = [];
     const sorted = [...blocks].sort((a, b) => a.height - b.height);
@@ -225,8 +228,14 @@ export class Ledger {
         invalid(block, err);
         continue;
       }
+      const over = from === undefined ? undefined : this.quota.check(from, block, (id) => c.has(id));
+      if (over !== undefined) {
+        invalid(block, new SnowchainError(ErrorCode.OVERLOADED, `block ${block.id.slice(0, 16)}… refused: ${over}`));
+        continue;
+      }
       if (c.add(block) === "added") {
         added.push(block);
+        if (from !== undefined) this.quota.record(from, block);
         this.equivocations.check(block);
       }
     }

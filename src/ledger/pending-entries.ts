@@ -4,6 +4,9 @@ import type { MempoolJournal } from "../chain/mempool-journal";
 import type { Block, Entry, EntryId } from "../chain/types";
 import type { Metrics } from "../metrics/metrics";
 
+/** Entries acknowledged by other peers take at most this share of the mempool's bounds (the rest stays for clients). */
+export const FOREIGN_SHARE = 0.5;
+
 /** The journal is rewritten once it holds this many bytes. @default 8 MiB */
 const JOURNAL_SLACK_BYTES = 8 * 1024 * 1024;
 
@@ -81,10 +84,15 @@ export class PendingEntries {
     this.updateGauge();
   }
 
-  /** Entries of blocks that will never be accepted come back, unless accepted meanwhile. */
+  /**
+   * Entries of blocks that will never be accepted. Those this peer acknowledged never left its
+   * mempool (an entry leaves only once accepted), so what is missing here was acknowledged by
+   * another peer, which keeps it journaled and proposes it again: it is taken in only within
+   * FOREIGN_SHARE of the mempool's bounds.
+   */
   returnFrom(blocks: readonly Block[]): void {
     const back = blocks.flatMap((b) => b.entries).filter((e) => !this.deps.isAccepted(e.id));
-    if (back.length > 0) this.deps.mempool.restore(back);
+    if (back.length > 0) this.deps.mempool.addForeign(back, FOREIGN_SHARE);
     this.updateGauge();
   }
 
