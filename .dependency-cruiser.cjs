@@ -57,7 +57,7 @@ module.exports = {
       from: { path: "^src/lab/" },
       to: {
         path: "^src/",
-        pathNot: ["^src/lab/", "^src/wire/(generated/|proto\\.ts$|channel\\.ts$)", "^src/cli/(client\\.ts$|load/)", "^src/testnet/", "^src/package-info\\.ts$"],
+        pathNot: ["^src/lab/", "^src/wire/(generated/|proto\\.ts$|channel\\.ts$)", "^src/cli/(client\\.ts$|load/)", "^src/testnet/", "^src/package-info\\.ts$", "^src/behaviour/names\\.ts$"],
       },
     },
     {

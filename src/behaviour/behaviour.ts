@@ -1,4 +1,5 @@
 import type { Signer } from "../chain/keys";
+import type { BehaviourName } from "./names";
 import type { Block, BlockId, Entry } from "../chain/types";
 
 /** What a behaviour may read of the peer's chain. The Ledger is one. */
@@ -92,6 +93,4 @@ export interface Behaviour {
   stop?(): void;
 }
 
-/** Every behaviour a peer can run (BEHAVIOUR). */
-export const BEHAVIOUR_NAMES = ["honest", "silent", "random", "contrarian", "balancing", "equivocator", "sync-liar", "flooder"] as const;
-export type BehaviourName = (typeof BEHAVIOUR_NAMES)[number];
+export { BEHAVIOUR_NAMES, type BehaviourName } from "./names";

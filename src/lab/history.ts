@@ -32,6 +32,8 @@ export type HistoryEvent =
       peers: string[];
       /** The peers the load goes to. */
       loadPeers: string[];
+      /** Peers running a byzantine behaviour (the checker judges the others); absent: none. */
+      byzantine?: { peers: string[]; behaviour: string };
       startedAt: string;
     }
   /** A peer's identity as its Status reports it, after each start: its key-derived node id and its human name. */

@@ -18,7 +18,7 @@ import { labParams, type LabParams } from "./params";
 import { seededRandom } from "./random";
 import { BlockWatcher, RecordedLoad, Recorder } from "./recorder";
 import { renderReport } from "./report";
-import type { Scenario } from "./scenario";
+import { byzantineNames, type Scenario } from "./scenario";
 import { peerNames, planFaults, type PlannedFault } from "./schedule";
 import { forgetRun, rememberRun } from "./state";
 import { verdictTable } from "./verdict-table";
@@ -118,6 +118,7 @@ export class LabRun {
     this.rec = new Recorder(path.join(this.dir, "history.jsonl"));
     this.net = new LiveNetwork(this.backend, this.rec, s.network.peers);
     this.io.out(`lab: ${s.name} on ${s.network.backend}, ${s.network.peers} peers, seed ${this.settings.seed} (repeat with --seed ${this.settings.seed})`);
+    if (s.network.byzantine) this.io.out(`lab: byzantine ${byzantineNames(s).join(" ")} (${s.network.byzantine.behaviour}); the checker judges the others`);
     this.io.out(`lab: results in ${this.dir}`);
     for (const f of this.faults) this.io.out(`lab: ${f.id} ${(f.atMs / 1000).toFixed(1)}s–${(f.endMs / 1000).toFixed(1)}s ${f.label}`);
   }
@@ -126,7 +127,8 @@ export class LabRun {
   async start(): Promise<void> {
     const s = this.settings.scenario;
     const rec = this.rec!;
-    const loadPeers = s.load.peers === "all" ? peerNames(s.network.peers) : [...s.load.peers];
+    const byzantine = byzantineNames(s);
+    const loadPeers = s.load.peers === "all" ? peerNames(s.network.peers).filter((p) => !byzantine.includes(p)) : [...s.load.peers];
     rec.record(
       {
         type: "run",
@@ -136,6 +138,7 @@ export class LabRun {
         params: this.params,
         peers: peerNames(s.network.peers),
         loadPeers,
+        ...(s.network.byzantine ? { byzantine: { peers: byzantine, behaviour: s.network.byzantine.behaviour } } : {}),
         startedAt: rec.startedAt.toISOString(),
       },
       0,
@@ -144,7 +147,8 @@ export class LabRun {
     rememberRun(this.settings.resultsDir, this.runId, { backend: s.network.backend, leftovers: this.backend!.leftovers() });
     await this.metricsUp();
     this.io.out("lab: starting the network");
-    await this.backend!.start({ ...s.network.env, LAB_CONTROL: "1" });
+    const behaviour = s.network.byzantine?.behaviour;
+    await this.backend!.start({ ...s.network.env, LAB_CONTROL: "1" }, (name): Record<string, string> => (behaviour && byzantine.includes(name) ? { BEHAVIOUR: behaviour } : {}));
     rememberRun(this.settings.resultsDir, this.runId, { backend: s.network.backend, leftovers: this.backend!.leftovers() });
     for (const p of this.backend!.peers()) await this.net!.joined(p.name);
     // A previous lab on a reused network (Compose volumes) may have left faults: start clean.

@@ -6,6 +6,7 @@
  */
 import { parse as parseYaml, YAMLParseError } from "yaml";
 import { z } from "zod";
+import { BEHAVIOUR_NAMES } from "../behaviour/names";
 import { LabError } from "./errors";
 
 /** A length of time: seconds as a number (`10`, `0.5`), or a string with a unit (`500ms`, `10s`, `2m`). Parsed to ms. */
@@ -125,6 +126,15 @@ const schema = obj({
       .record(ENV_KEY, z.union([z.string(), z.number(), z.boolean()]).transform(String))
       .default({})
       .refine((env) => !LAB_OWNED_ENV.some((k) => k in env), { message: `the lab sets ${LAB_OWNED_ENV.join(", ")} itself` }),
+    /**
+     * The last `peers` peers run a byzantine BEHAVIOUR (README "Byzantine peers"). The checker
+     * judges the honest peers only: safety and entries on their chains, liveness with the
+     * byzantine ones counted as members whose votes never help. The load goes to honest peers.
+     */
+    byzantine: obj({
+      peers: z.number().int().min(1),
+      behaviour: z.enum(BEHAVIOUR_NAMES.filter((b) => b !== "honest") as [string, ...string[]]),
+    }).optional(),
   }),
   load: obj({
     /** Entries per second offered (open loop). */
@@ -162,10 +172,26 @@ export function parseScenario(text: string, file: string): Scenario {
   if (end > s.duration) {
     throw new LabError("BAD_SCENARIO", `${file}: duration: ${s.duration / 1000}s is shorter than the last fault's end at ${end / 1000}s`);
   }
+  const byz = s.network.byzantine;
+  if (byz && byz.peers >= s.network.peers) {
+    throw new LabError("BAD_SCENARIO", `${file}: network.byzantine.peers: ${byz.peers} byzantine of ${s.network.peers} peers leaves no honest peer to judge`);
+  }
+  if (byz && s.network.backend !== "local") {
+    throw new LabError("BAD_SCENARIO", `${file}: network.byzantine: the ${s.network.backend} backend does not run byzantine peers yet (the local backend does; on Compose scale the byzantine service by hand)`);
+  }
+  if (byz && s.load.peers !== "all" && s.load.peers.some((p) => byzantineNames(s).includes(p))) {
+    throw new LabError("BAD_SCENARIO", `${file}: load.peers: ${s.load.peers.find((p) => byzantineNames(s).includes(p))} is byzantine; the load goes to honest peers`);
+  }
   if (s.nemesis && s.nemesis.duration >= s.nemesis.interval) {
     throw new LabError("BAD_SCENARIO", `${file}: nemesis.duration: ${s.nemesis.duration / 1000}s must be shorter than nemesis.interval (${s.nemesis.interval / 1000}s): one fault at a time`);
   }
   return s;
+}
+
+/** The byzantine peers' names: the last network.byzantine.peers of peer-0 … peer-(n-1). */
+export function byzantineNames(s: Scenario): string[] {
+  const n = s.network.byzantine?.peers ?? 0;
+  return Array.from({ length: n }, (_, i) => `peer-${s.network.peers - n + i}`);
 }
 
 function lastFaultEndMs(s: Scenario): number {

@@ -16,8 +16,8 @@ export interface Backend {
   readonly name: BackendName;
   /** Checks what the backend needs (a build, a Docker engine) without starting anything. */
   preflight(): Promise<void>;
-  /** Starts `peers` peers with `env` (LAB_CONTROL=1 included); resolves once each answers Status. */
-  start(env: Readonly<Record<string, string>>): Promise<void>;
+  /** Starts `peers` peers with `env` (LAB_CONTROL=1 included) and what `envOf` adds for a peer by name; resolves once each answers Status. */
+  start(env: Readonly<Record<string, string>>, envOf?: (name: string) => Record<string, string>): Promise<void>;
   /** The peers in the network now (a scale changes them). */
   peers(): readonly BackendPeer[];
   /** SIGKILL / docker kill: no goodbye. */

@@ -51,7 +51,7 @@ export class LocalBackend implements Backend {
     if (cli !== undefined && !fs.existsSync(cli)) throw new LabError("BAD_TARGET", `--peer-cli: ${cli} does not exist`);
   }
 
-  async start(env: Readonly<Record<string, string>>): Promise<void> {
+  async start(env: Readonly<Record<string, string>>, envOf?: (name: string) => Record<string, string>): Promise<void> {
     const base = await freeBlock(this.opts.peers);
     this.net = new LocalTestnet({
       peers: this.opts.peers,
@@ -60,6 +60,7 @@ export class LocalBackend implements Backend {
       basePort: base,
       baseMetricsPort: base + this.opts.peers,
       env: { ...env },
+      ...(envOf ? { envOf: (i: number) => envOf(`peer-${i}`) } : {}),
       ...(this.opts.cliPath ? { cliPath: this.opts.cliPath } : {}),
     });
     // For a Prometheus of one's own: local-prometheus --targets-file <run>/prometheus-targets.json --lab 127.0.0.1:9190

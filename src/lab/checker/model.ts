@@ -173,7 +173,11 @@ export function linkSuccess(l: Pick<LinkState, "drop" | "delayMs" | "jitterMs">,
 export class NetworkModel {
   readonly params: LabParams;
   readonly steps: number;
+  /** The honest peers: what the checks judge. */
   readonly peers: string[];
+  /** Every member, byzantine ones included: what samples draw from. */
+  private readonly members: string[];
+  private readonly byzantine: ReadonlySet<string>;
   private readonly backend: string;
   /** Per peer and step: undefined while up, else how it went down. */
   private readonly downHow = new Map<string, (string | undefined)[]>();
@@ -193,7 +197,9 @@ export class NetworkModel {
     this.steps = Math.floor(endOf(h) / STEP_MS) + 1;
     const all = new Set(run.peers);
     for (const e of h) if (e.type === "up" || e.type === "down" || e.type === "peer") all.add(e.peer);
-    this.peers = [...all];
+    this.byzantine = new Set(run.byzantine?.peers ?? []);
+    this.members = [...all];
+    this.peers = this.members.filter((p) => !this.byzantine.has(p));
     this.replay(h, run.peers);
     for (const p of this.peers) this.moments.set(p, []);
     this.predict();
@@ -207,6 +213,9 @@ export class NetworkModel {
   draw(i: string, j: string, step: number): Draw {
     if (i === j) return { ok: 1, silent: 0, delayMs: 0 };
     if (!(this.exists.get(j)?.[step] ?? false)) return { ok: 0, silent: 0, delayMs: 0 };
+    // A byzantine member's vote is never counted on. It costs no timeout: a liar answers at once,
+    // and a silent one is benched after three timeouts (its votes then drop at once).
+    if (this.byzantine.has(j)) return { ok: 0, silent: 0, delayMs: 0 };
     const how = this.downHow.get(j)?.[step];
     // A paused process keeps its sockets open and says nothing; a killed local process refuses at
     // once, while a killed or removed container's address just stops answering.
@@ -272,7 +281,7 @@ export class NetworkModel {
           load = e.phase === "start";
         }
       }
-      for (const p of this.peers) {
+      for (const p of this.members) {
         if (!this.downHow.has(p)) this.downHow.set(p, []);
         if (!this.exists.has(p)) this.exists.set(p, []);
         this.downHow.get(p)![s] = down.get(p);
@@ -286,7 +295,7 @@ export class NetworkModel {
   /** The draws of i's sample at step s: members unreachable longer than the grace period are no longer in it. */
   private sampleOf(i: string, s: number): Draw[] {
     const members: Draw[] = [];
-    for (const j of this.peers) {
+    for (const j of this.members) {
       if (!(this.exists.get(j)?.[s] ?? false)) continue;
       const d = this.draw(i, j, s);
       const key = `${i}>${j}`;

@@ -187,3 +187,26 @@ describe("liveness by the arithmetic", () => {
     expect(row(checkHistory(h, { recoveryWithinMs: 2000 }), "recovery after f1")[0]).toMatchObject({ valid: false, observed: "never: peer-4 at 1 below height 21" });
   });
 });
+
+describe("byzantine peers in the history", () => {
+  const BYZ = { peers: ["peer-4"], behaviour: "sync-liar" };
+
+  it("judges the honest peers only: a liar's own chain is no fork, its acknowledgements no promise", () => {
+    const b = new HistoryBuilder(PEERS, {}, PEERS.slice(0, 4), BYZ).blocks(PEERS.slice(0, 4), 0, 10_000).ackAll("peer-0").blocks(["peer-4"], 0, 10_000, 200, "lie-");
+    b.events.push({ type: "submit", t: 0, peer: "peer-4", entry: "never accepted" }, { type: "ack", t: 0, peer: "peer-4", entry: "never accepted" });
+    const v = checkHistory(b.finish(10_000), { recoveryWithinMs: 10_000 });
+    expect(row(v, "safety")[0]).toMatchObject({ valid: true });
+    expect(row(v, "entries")[0]).toMatchObject({ valid: true });
+    // The same history without the byzantine label is a fork nobody predicted.
+    const plain = new HistoryBuilder(PEERS).blocks(PEERS.slice(0, 4), 0, 10_000).blocks(["peer-4"], 0, 10_000, 200, "lie-");
+    expect(row(checkHistory(plain.finish(10_000), { recoveryWithinMs: 10_000 }), "safety")[0]).toMatchObject({ valid: false });
+  });
+
+  it("counts a byzantine member as a vote that never helps: one liar of five still leaves progress, two a stall", () => {
+    const one = new NetworkModel(new HistoryBuilder(PEERS, {}, PEERS.slice(0, 4), BYZ).finish(2_000));
+    expect(one.peers).toEqual(PEERS.slice(0, 4));
+    expect(one.moment("peer-0", 5)).toMatchObject({ expect: "progress", r: 0.8 });
+    const two = new NetworkModel(new HistoryBuilder(PEERS, {}, PEERS.slice(0, 3), { peers: ["peer-3", "peer-4"], behaviour: "random" }).finish(2_000));
+    expect(two.moment("peer-0", 5)).toMatchObject({ expect: "stall", r: 0.6 });
+  });
+});

@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { LabError } from "../../../src/lab/errors";
 import { labParams } from "../../../src/lab/params";
-import { parseScenario } from "../../../src/lab/scenario";
+import { byzantineNames, parseScenario } from "../../../src/lab/scenario";
 import { planFaults, ringCuts } from "../../../src/lab/schedule";
 
 const BASE = "name: t\nduration: 30\nnetwork: { peers: 5 }\n";
@@ -86,6 +86,22 @@ describe("the fault schedule", () => {
     const ring = ["a", "b", "c", "d", "e"];
     const cut = ringCuts(ring);
     for (const p of ring) expect(ring.filter((q) => q !== p && !cut.some((l) => l.from === p && l.to === q)).length + 1).toBe(3);
+  });
+
+  it("takes byzantine peers by count and behaviour, the last ones of the network, and refuses what cannot be judged", () => {
+    const s = parseScenario(`${BASE.replace("{ peers: 5 }", "{ peers: 5, byzantine: { peers: 2, behaviour: balancing } }")}`, "s.yaml");
+    expect(byzantineNames(s)).toEqual(["peer-3", "peer-4"]);
+    expect(refusal(BASE.replace("{ peers: 5 }", "{ peers: 5, byzantine: { peers: 1, behaviour: liar } }"))).toMatch(/^s\.yaml: network\.byzantine\.behaviour: .*silent.*balancing/);
+    expect(refusal(BASE.replace("{ peers: 5 }", "{ peers: 5, byzantine: { peers: 1, behaviour: honest } }"))).toMatch(/^s\.yaml: network\.byzantine\.behaviour: /);
+    expect(refusal(BASE.replace("{ peers: 5 }", "{ peers: 5, byzantine: { peers: 5, behaviour: silent } }"))).toBe(
+      "s.yaml: network.byzantine.peers: 5 byzantine of 5 peers leaves no honest peer to judge",
+    );
+    expect(refusal(BASE.replace("{ peers: 5 }", "{ peers: 5, backend: compose, byzantine: { peers: 1, behaviour: silent } }"))).toMatch(
+      /^s\.yaml: network\.byzantine: the compose backend does not run byzantine peers yet/,
+    );
+    expect(refusal(`${BASE.replace("{ peers: 5 }", "{ peers: 5, byzantine: { peers: 1, behaviour: silent } }")}load: { rate: 5, peers: [peer-4] }\n`)).toBe(
+      "s.yaml: load.peers: peer-4 is byzantine; the load goes to honest peers",
+    );
   });
 
   it("refuses a peer that does not exist, a group of one twice, and scale on the local backend", () => {

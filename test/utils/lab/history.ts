@@ -10,6 +10,7 @@ export class HistoryBuilder {
     readonly peers: string[],
     params: Partial<LabParams> = {},
     loadPeers: string[] = peers,
+    byzantine?: { peers: string[]; behaviour: string },
   ) {
     this.events.push({
       type: "run",
@@ -20,6 +21,7 @@ export class HistoryBuilder {
       params: { ...labParams({}), heartbeatMs: 500, ...params },
       peers,
       loadPeers,
+      ...(byzantine ? { byzantine } : {}),
       startedAt: new Date(0).toISOString(),
     });
     this.events.push({ type: "load", t: 0, phase: "start" });
