@@ -23,6 +23,8 @@ import { acceptedToWire } from "../wire/convert";
 import { SUBMIT_BATCH_LIMITS } from "../wire/limits";
 import type { EntryState, Ledger } from "../ledger/ledger";
 import { observeServed, unary, type HandlerContext } from "./handler";
+import { pageOf } from "./paging";
+import { acceptedWireBytes } from "../wire/size";
 import { toServiceError } from "../wire/status";
 
 /** What Status tells of this peer beyond its chain. */
@@ -44,7 +46,7 @@ export interface ClientServiceDeps extends HandlerContext {
   /** Called after an entry entered the mempool: the node proposes (batched). */
   readonly onSubmitted: () => void;
   readonly peer: PeerStatus;
-  /** Most blocks in one GetChain page. */
+  /** Most blocks in one GetChain page (and read at a time for WatchBlocks); pages are bounded by PAGE_BYTES too. */
   readonly pageSize: number;
 }
 
@@ -176,7 +178,9 @@ export function clientService(deps: ClientServiceDeps): ClientHandlers {
       if (req.to_height !== 0 && to < req.from_height) {
         throw new SnowchainError(ErrorCode.INVALID_ARGUMENT, `to_height ${to} is below from_height ${req.from_height}`);
       }
-      const blocks = ledger.acceptedRange(req.from_height, Math.min(to, req.from_height + deps.pageSize - 1));
+      // Bounded by bytes too (a chain of big blocks would not fit one message): the caller asks
+      // again from the next height until last_accepted_height (or its to_height).
+      const blocks = pageOf(ledger.acceptedRange(req.from_height, Math.min(to, req.from_height + deps.pageSize - 1)), acceptedWireBytes);
       return { blocks: blocks.map(acceptedToWire), last_accepted_height: last };
     }),
 

@@ -18,11 +18,12 @@ import type { MessageManagerHandlers } from "../wire/generated/snowchain/v1/Mess
 import type { QueryRequest__Output } from "../wire/generated/snowchain/v1/QueryRequest";
 import type { QueryResponse } from "../wire/generated/snowchain/v1/QueryResponse";
 import type { Ledger } from "../ledger/ledger";
-import { MAX_MESSAGE_BYTES } from "../wire/channel";
 import { MAX_QUERY_HEIGHTS } from "../wire/limits";
+import { blockWireBytes } from "../wire/size";
 import { DIRECT_TRANSPORT } from "../wire/transport";
 import { blockFromWire, blockToWire, claimedId, optionalIdToBytes } from "../wire/convert";
 import { observeServed, peerUnary, senderOf, unauthenticated, type PeerHandlerContext } from "./handler";
+import { pageOf } from "./paging";
 import { statusName, toServiceError } from "../wire/status";
 
 export interface MessageServiceDeps extends PeerHandlerContext {
@@ -58,8 +59,6 @@ function noAnswer(call: { on(event: "cancelled", listener: () => void): unknown 
 
 /** Queries one stream may have waiting before the stream is refused: one neighbor cannot starve the rest. */
 const MAX_STREAM_BACKLOG = 256;
-/** Sync pages stay well under the message limit. */
-const RANGE_BYTES = MAX_MESSAGE_BYTES / 2;
 
 function checkQuery(req: QueryRequest__Output): void {
   if (req.from_height < 1 || req.to_height < req.from_height) {
@@ -180,13 +179,8 @@ export function messageService(deps: MessageServiceDeps): MessageManagerHandlers
       }
       const blocks = behaviour.serveRange(req.from_height, Math.min(req.to_height, req.from_height + deps.rangeLimit - 1));
       if (blocks === undefined) return noAnswer(call);
-      const page = [];
-      let bytes = 0;
-      for (const b of blocks) {
-        bytes += b.entries.reduce((n, e) => n + e.data.length, 128);
-        if (page.length > 0 && bytes > RANGE_BYTES) break;
-        page.push(blockToWire(b));
-      }
+      // Bounded by bytes too: a syncing peer asks again from the next height (a short page is not the end).
+      const page = pageOf(blocks, blockWireBytes).map(blockToWire);
       return { blocks: page, last_accepted_height: behaviour.claimedHeight(ledger.durableHeight) };
     }),
 

@@ -1,5 +1,15 @@
+import { MAX_MESSAGE_BYTES } from "./channel";
+
 /** Most heights one query may ask about (and blocks one query or gossip may carry): bounds the work a remote can ask for. */
 export const MAX_QUERY_HEIGHTS = 64;
 
 /** Bounds of one SubmitBatch call (a bigger one is refused whole, naming the bound): ≥ the largest entry (MAX_BLOCK_BYTES_LIMIT), far below MAX_MESSAGE_BYTES. */
 export const SUBMIT_BATCH_LIMITS = { maxEntries: 1000, maxBytes: 4 * 1024 * 1024 } as const;
+
+/**
+ * Most bytes of blocks in one answer that lists blocks (GetChain, FetchRange; WatchBlocks reads
+ * its history in pages this size): half the message limit, so a page with one more big block
+ * (MAX_BLOCK_BYTES_LIMIT and its entry ids) still fits. A page always holds at least one block,
+ * so a caller always moves on; one shorter than asked is not the end of the chain.
+ */
+export const PAGE_BYTES = MAX_MESSAGE_BYTES / 2;
