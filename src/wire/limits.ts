@@ -13,3 +13,11 @@ export const SUBMIT_BATCH_LIMITS = { maxEntries: 1000, maxBytes: 4 * 1024 * 1024
  * so a caller always moves on; one shorter than asked is not the end of the chain.
  */
 export const PAGE_BYTES = MAX_MESSAGE_BYTES / 2;
+
+/**
+ * Answers one QueryStream may have written and not yet sent (the caller does not read them, or
+ * grants no HTTP/2 window): past either bound the stream ends with RESOURCE_EXHAUSTED. A member
+ * that reads has a handful in flight; one answer is at most MAX_QUERY_HEIGHTS ids (~2.2 KB on the
+ * wire, ~9 KB as objects), so 256 of them is about 2 MiB of this peer's memory.
+ */
+export const QUERY_STREAM_BACKLOG = { maxMessages: 256, maxBytes: 1024 * 1024 } as const;
