@@ -21,3 +21,12 @@ export const PAGE_BYTES = MAX_MESSAGE_BYTES / 2;
  * wire, ~9 KB as objects), so 256 of them is about 2 MiB of this peer's memory.
  */
 export const QUERY_STREAM_BACKLOG = { maxMessages: 256, maxBytes: 1024 * 1024 } as const;
+
+/**
+ * Bounds of WatchBlocks. maxPerCaller: streams open at once from one caller address (past it a
+ * new one is refused with RESOURCE_EXHAUSTED). maxBufferedBytes: blocks written to one watcher
+ * and not yet sent; past it the peer waits for the watcher to read (history and live blocks
+ * alike are read again from the chain, never queued). maxLagBlocks: blocks accepted while a
+ * watcher did not read; past it the stream ends with RESOURCE_EXHAUSTED.
+ */
+export const WATCH_LIMITS = { maxPerCaller: 16, maxBufferedBytes: 256 * 1024, maxLagBlocks: 10_000 } as const;

@@ -1,20 +1,21 @@
 import type * as grpc from "@grpc/grpc-js";
 import { v1 } from "../../src/wire/proto";
 import { SESSION_METADATA } from "../../src/wire/peer-info";
-import { QUERY_STREAM_BACKLOG } from "../../src/wire/limits";
+import { QUERY_STREAM_BACKLOG, WATCH_LIMITS } from "../../src/wire/limits";
 import { Cluster, type ClusterPeer } from "../utils/cluster";
 import { MiB, retainedBytes } from "../utils/memory";
 import { joinAs, type TestMember } from "../utils/p2p/member";
 import { StalledClient } from "../utils/grpc/stalled";
 import { waitFor } from "../utils/wait";
 
-/** A history of blocks, so that answers name blocks. */
+/** Big enough that every block of the history is a page's worth of objects to the old code. */
 const ENTRIES_PER_BLOCK = 1000;
 const HISTORY_BLOCKS = 48;
 const RESOURCE_EXHAUSTED = 8;
 
 const service = (ctor: unknown): grpc.ServiceDefinition => (ctor as grpc.ServiceClientConstructor).service;
 const queryStream = service(v1.MessageManager).QueryStream!;
+const watchBlocks = service(v1.Client).WatchBlocks!;
 
 /** The value of a counter series of the peer's registry, 0 when absent. */
 async function counterValue(peer: ClusterPeer, name: string, labels: Record<string, string>): Promise<number> {
@@ -49,6 +50,50 @@ describe("streams of callers that never read", () => {
 
   afterAll(async () => {
     await cluster?.stop();
+  });
+
+  describe("WatchBlocks", () => {
+    it("keeps a bounded buffer per watcher, refuses watchers past the per-caller bound, and still serves the whole history to a reader", async () => {
+      const opened = WATCH_LIMITS.maxPerCaller + 4;
+      const before = retainedBytes();
+      const stalled = new StalledClient(peer.addr);
+      const req = watchBlocks.requestSerialize({ from_height: 1, has_from_height: true });
+      const calls = Array.from({ length: opened }, () => stalled.open("/snowchain.v1.Client/WatchBlocks", {}, [req], true));
+      await waitFor("every watcher to be answered", () => (calls.every((c) => c.headers !== undefined) ? true : undefined));
+      const grown = retainedBytes() - before;
+      // The old code kept a whole 256-block page of objects per watcher: ~6 MB each here, 100+ MB in all.
+      expect(grown).toBeLessThan(24 * MiB);
+
+      const refused = calls.filter((c) => c.headers?.["grpc-status"] !== undefined);
+      expect(refused).toHaveLength(opened - WATCH_LIMITS.maxPerCaller);
+      expect(Number(refused[0]!.headers!["grpc-status"])).toBe(RESOURCE_EXHAUSTED);
+      expect(decodeURIComponent(String(refused[0]!.headers!["grpc-message"]))).toBe(
+        `at most ${WATCH_LIMITS.maxPerCaller} WatchBlocks streams per caller address: close one first`,
+      );
+      expect(await counterValue(peer, "snowchain_grpc_streams_refused_total", { method: "WatchBlocks", bound: "watchers" })).toBe(refused.length);
+
+      // A reader from elsewhere (another connection, same address: the slots are full) is refused
+      // too, until the stalled caller goes away and frees its slots.
+      stalled.close();
+      const got: number[] = [];
+      const abort = new AbortController();
+      const watching = waitFor("a watcher slot to free up", async () => {
+        const attempt = peer.api.watchBlocks(1, (b) => {
+          got.push(Number(b.height));
+          if (got.length === height) abort.abort();
+        }, abort.signal);
+        try {
+          await attempt;
+          return true;
+        } catch (err) {
+          if ((err as grpc.ServiceError).code !== RESOURCE_EXHAUSTED) throw err;
+          got.length = 0;
+          return undefined;
+        }
+      });
+      await watching;
+      expect(got).toEqual(Array.from({ length: height }, (_, i) => i + 1));
+    });
   });
 
   describe("QueryStream", () => {
