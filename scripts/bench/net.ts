@@ -43,9 +43,6 @@ export function machineBusySeconds(): number | undefined {
 /** USER_HZ: /proc/stat counts in these on every Linux the benchmark runs on. */
 const CLOCK_TICKS_PER_SEC = 100;
 
-/** Blocks are up to MAX_BLOCK_BYTES (≤ 3 MiB) plus framing: more than grpc-js's default 4 MiB limit allows for. */
-const MAX_RECEIVE_BYTES = 16 * 1024 * 1024;
-
 export class BenchNet {
   private readonly apis = new Map<number, GrpcSnowchainApi>();
 
@@ -58,14 +55,12 @@ export class BenchNet {
     return this.testnet.peers.length;
   }
 
-  /** A client of its own (not the testnet's shared one), with a receive limit that fits any block. */
+  /** A client of its own (not the testnet's shared one); TOOL_CHANNEL_OPTIONS receive any message a peer may send. */
   api(i: number): GrpcSnowchainApi {
     let a = this.apis.get(i);
     if (!a) {
       const p = this.testnet.peers[i]!;
-      a = new GrpcSnowchainApi(
-        new v1.Client(p.addr, grpc.credentials.createInsecure(), { ...TOOL_CHANNEL_OPTIONS, "grpc.max_receive_message_length": MAX_RECEIVE_BYTES }),
-      );
+      a = new GrpcSnowchainApi(new v1.Client(p.addr, grpc.credentials.createInsecure(), TOOL_CHANNEL_OPTIONS));
       this.apis.set(i, a);
     }
     return a;

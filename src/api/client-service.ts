@@ -1,8 +1,6 @@
-import * as grpc from "@grpc/grpc-js";
 import { parseId } from "../chain/codec";
 import type { Block, EntryId } from "../chain/types";
 import { ErrorCode, SnowchainError, isSnowchainError } from "../errors";
-import type { AcceptedBlock } from "../wire/generated/snowchain/v1/AcceptedBlock";
 import type { ClientHandlers } from "../wire/generated/snowchain/v1/Client";
 import type { GetBlockRequest__Output } from "../wire/generated/snowchain/v1/GetBlockRequest";
 import type { GetBlockResponse } from "../wire/generated/snowchain/v1/GetBlockResponse";
@@ -18,11 +16,13 @@ import type { SubmitResponse } from "../wire/generated/snowchain/v1/SubmitRespon
 import type { SubmitBatchRequest__Output } from "../wire/generated/snowchain/v1/SubmitBatchRequest";
 import type { SubmitBatchResponse } from "../wire/generated/snowchain/v1/SubmitBatchResponse";
 import type { SubmitResult } from "../wire/generated/snowchain/v1/SubmitResult";
-import type { WatchBlocksRequest__Output } from "../wire/generated/snowchain/v1/WatchBlocksRequest";
 import { acceptedToWire } from "../wire/convert";
 import { SUBMIT_BATCH_LIMITS } from "../wire/limits";
 import type { EntryState, Ledger } from "../ledger/ledger";
-import { observeServed, unary, type HandlerContext } from "./handler";
+import { unary, type HandlerContext } from "./handler";
+import { pageOf } from "./paging";
+import { watchBlocks } from "./watch-blocks";
+import { acceptedWireBytes } from "../wire/size";
 import { toServiceError } from "../wire/status";
 
 /** What Status tells of this peer beyond its chain. */
@@ -44,14 +44,12 @@ export interface ClientServiceDeps extends HandlerContext {
   /** Called after an entry entered the mempool: the node proposes (batched). */
   readonly onSubmitted: () => void;
   readonly peer: PeerStatus;
-  /** Most blocks in one GetChain page. */
+  /** Most blocks in one GetChain page (and read at a time for WatchBlocks); pages are bounded by PAGE_BYTES too. */
   readonly pageSize: number;
 }
 
 /** A submit that waits for acceptance waits at most this long, whatever the caller's deadline. */
 const MAX_WAIT_MS = 10 * 60_000;
-/** Live blocks a watcher may lag behind before its stream is ended: a slow reader cannot pin memory. */
-const MAX_WATCH_BACKLOG = 10_000;
 
 /** Resolves with the accepted height of `id` once its block is durable, or rejects on cancel. */
 function acceptance(ledger: Ledger, id: EntryId, call: { on(event: "cancelled", listener: () => void): unknown }): Promise<{ height: number }> {
@@ -176,67 +174,15 @@ export function clientService(deps: ClientServiceDeps): ClientHandlers {
       if (req.to_height !== 0 && to < req.from_height) {
         throw new SnowchainError(ErrorCode.INVALID_ARGUMENT, `to_height ${to} is below from_height ${req.from_height}`);
       }
-      const blocks = ledger.acceptedRange(req.from_height, Math.min(to, req.from_height + deps.pageSize - 1));
+      // Bounded by bytes too (a chain of big blocks would not fit one message): the caller asks
+      // again from the next height until last_accepted_height (or its to_height).
+      const blocks = pageOf(ledger.acceptedRange(req.from_height, Math.min(to, req.from_height + deps.pageSize - 1)), acceptedWireBytes);
       return { blocks: blocks.map(acceptedToWire), last_accepted_height: last };
     }),
 
     Status: unary<StatusRequest__Output, StatusResponse>(deps, "Status", () => statusOf(ledger, deps.peer)),
 
-    WatchBlocks: (call: grpc.ServerWritableStream<WatchBlocksRequest__Output, AcceptedBlock>) => {
-      const startedNs = process.hrtime.bigint();
-      let next = call.request.has_from_height ? Math.max(0, call.request.from_height) : ledger.durableHeight + 1;
-      let ended = false;
-      let draining = false;
-      /** Blocks accepted while the watcher was not reading. */
-      let missedWhileDraining = 0;
-      const end = (code: grpc.status, details?: string): void => {
-        if (ended) return;
-        ended = true;
-        unsubscribe();
-        observeServed(deps, "WatchBlocks", code, startedNs);
-        if (code === grpc.status.OK || code === grpc.status.CANCELLED) call.end();
-        else call.destroy(Object.assign(new Error(details), { code, details }));
-      };
-      // Sends every durable block from `next` on, in order, history and live blocks alike, as
-      // fast as the watcher reads: on backpressure it waits for 'drain'. A watcher that falls
-      // too far behind live blocks is ended rather than buffered without bound.
-      const pump = (): void => {
-        if (ended || draining) return;
-        try {
-          for (;;) {
-            const until = ledger.durableHeight;
-            if (next > until) return;
-            const page = ledger.acceptedRange(next, Math.min(until, next + deps.pageSize - 1));
-            if (page.length === 0) return;
-            let open = true;
-            for (const b of page) open = call.write(acceptedToWire(b)) && open;
-            next += page.length;
-            if (!open) {
-              draining = true;
-              call.once("drain", () => {
-                draining = false;
-                missedWhileDraining = 0;
-                pump();
-              });
-              return;
-            }
-          }
-        } catch (err) {
-          const e = toServiceError(err);
-          end(e.code, e.details);
-        }
-      };
-      const unsubscribe = ledger.onAccepted((blocks) => {
-        if (draining) missedWhileDraining += blocks.length;
-        if (missedWhileDraining > MAX_WATCH_BACKLOG) {
-          end(grpc.status.RESOURCE_EXHAUSTED, `watcher more than ${MAX_WATCH_BACKLOG} blocks behind`);
-          return;
-        }
-        pump();
-      });
-      call.on("cancelled", () => end(grpc.status.CANCELLED));
-      pump();
-    },
+    WatchBlocks: watchBlocks(deps),
   };
 }
 

@@ -34,6 +34,16 @@ export function unauthenticated(): SnowchainError {
   return new SnowchainError(ErrorCode.UNAUTHENTICATED, "no valid session: handshake first (Hello, then Handshake)");
 }
 
+/**
+ * Ends a server stream with the status `err` maps to. grpc-js sends a stream's status when an
+ * 'error' is emitted on it (after what was written before: a caller that reads gets its answers,
+ * then the reason); destroy() would end it without one.
+ */
+export function failStream(call: NodeJS.EventEmitter, err: unknown): void {
+  const e = toServiceError(err);
+  call.emit("error", Object.assign(new Error(e.details), e));
+}
+
 /** Seconds since a process.hrtime.bigint() reading. */
 export function secondsSince(startedNs: bigint): number {
   return Number(process.hrtime.bigint() - startedNs) / 1e9;

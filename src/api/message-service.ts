@@ -18,11 +18,13 @@ import type { MessageManagerHandlers } from "../wire/generated/snowchain/v1/Mess
 import type { QueryRequest__Output } from "../wire/generated/snowchain/v1/QueryRequest";
 import type { QueryResponse } from "../wire/generated/snowchain/v1/QueryResponse";
 import type { Ledger } from "../ledger/ledger";
-import { MAX_MESSAGE_BYTES } from "../wire/channel";
-import { MAX_QUERY_HEIGHTS } from "../wire/limits";
+import { MAX_QUERY_HEIGHTS, QUERY_STREAM_BACKLOG } from "../wire/limits";
+import { blockWireBytes, queryResponseWireBytes } from "../wire/size";
 import { DIRECT_TRANSPORT } from "../wire/transport";
 import { blockFromWire, blockToWire, claimedId, optionalIdToBytes } from "../wire/convert";
-import { observeServed, peerUnary, senderOf, unauthenticated, type PeerHandlerContext } from "./handler";
+import { WriteBacklog } from "./backlog";
+import { failStream, observeServed, peerUnary, senderOf, unauthenticated, type PeerHandlerContext } from "./handler";
+import { pageOf } from "./paging";
 import { statusName, toServiceError } from "../wire/status";
 
 export interface MessageServiceDeps extends PeerHandlerContext {
@@ -56,10 +58,12 @@ function noAnswer(call: { on(event: "cancelled", listener: () => void): unknown 
   return new Promise((_resolve, reject) => call.on("cancelled", () => reject(new SnowchainError(ErrorCode.UNAVAILABLE, "no answer"))));
 }
 
-/** Queries one stream may have waiting before the stream is refused: one neighbor cannot starve the rest. */
-const MAX_STREAM_BACKLOG = 256;
-/** Sync pages stay well under the message limit. */
-const RANGE_BYTES = MAX_MESSAGE_BYTES / 2;
+/** Which QueryStream bound `backlog` has reached, if any. */
+function crossedBound(backlog: WriteBacklog): "messages" | "bytes" | undefined {
+  if (backlog.messages >= QUERY_STREAM_BACKLOG.maxMessages) return "messages";
+  if (backlog.bytes >= QUERY_STREAM_BACKLOG.maxBytes) return "bytes";
+  return undefined;
+}
 
 function checkQuery(req: QueryRequest__Output): void {
   if (req.from_height < 1 || req.to_height < req.from_height) {
@@ -126,31 +130,38 @@ export function messageService(deps: MessageServiceDeps): MessageManagerHandlers
       // A stream is one member's: its session, presented when it opened, names the sender of every query on it.
       const sender = senderOf(deps.auth, call.metadata);
       if (sender === undefined) {
-        const e = toServiceError(unauthenticated());
-        observeServed(deps, "QueryStream", e.code, process.hrtime.bigint());
-        // grpc-js sends a stream's status when an 'error' is emitted on it (destroy would end it without one).
-        call.emit("error", Object.assign(new Error(e.details), e));
+        observeServed(deps, "QueryStream", grpc.status.UNAUTHENTICATED, process.hrtime.bigint());
+        failStream(call, unauthenticated());
         return;
       }
+      const backlog = new WriteBacklog();
+      const write = (res: QueryResponse): void => void backlog.write(call, res, queryResponseWireBytes(res));
       const serve = (req: QueryRequest__Output): void => {
         if (!call.writable) return; // a message the transport held back past the stream's end
         const startedNs = process.hrtime.bigint();
-        if (call.writableLength > MAX_STREAM_BACKLOG * 1024) {
-          // The caller does not read its answers: stop serving it rather than buffer without bound.
+        const bound = crossedBound(backlog);
+        if (bound !== undefined) {
+          // The caller does not read its answers: end its stream rather than buffer them without
+          // bound (one neighbor cannot pin this peer's memory). What was written stays bounded.
+          const { maxMessages, maxBytes } = QUERY_STREAM_BACKLOG;
+          const what = bound === "messages" ? `${maxMessages} answers` : `${maxBytes} bytes of answers`;
+          const err = new SnowchainError(ErrorCode.OVERLOADED, `more than ${what} unread on this stream: read them, then query again`);
           observeServed(deps, "QueryStream", grpc.status.RESOURCE_EXHAUSTED, startedNs);
-          call.destroy(new Error("query stream backlog exceeded"));
+          deps.metrics?.grpc.streamsRefused.inc({ method: "QueryStream", bound });
+          deps.log.warn({ method: "QueryStream", caller: call.getPeer(), sender, unread: backlog.messages, unreadBytes: backlog.bytes }, "query stream ended: answers unread");
+          failStream(call, err);
           return;
         }
         try {
           const res = answer(req, sender);
-          if (res !== undefined) call.write(res);
+          if (res !== undefined) write(res);
           observeServed(deps, "QueryStream", grpc.status.OK, startedNs);
         } catch (err) {
           // A bad query gets an answer without opinions (dropped votes), the stream stays up.
           const e = toServiceError(err);
           observeServed(deps, "QueryStream", e.code, startedNs);
           deps.log.warn({ method: "QueryStream", caller: call.getPeer(), code: statusName(e.code), reason: e.details }, "query refused");
-          call.write(noOpinion(req));
+          write(noOpinion(req));
         }
       };
       call.on("data", (req: QueryRequest__Output) => transport.receive(sender, "Query", () => serve(req)));
@@ -180,13 +191,8 @@ export function messageService(deps: MessageServiceDeps): MessageManagerHandlers
       }
       const blocks = behaviour.serveRange(req.from_height, Math.min(req.to_height, req.from_height + deps.rangeLimit - 1));
       if (blocks === undefined) return noAnswer(call);
-      const page = [];
-      let bytes = 0;
-      for (const b of blocks) {
-        bytes += b.entries.reduce((n, e) => n + e.data.length, 128);
-        if (page.length > 0 && bytes > RANGE_BYTES) break;
-        page.push(blockToWire(b));
-      }
+      // Bounded by bytes too: a syncing peer asks again from the next height (a short page is not the end).
+      const page = pageOf(blocks, blockWireBytes).map(blockToWire);
       return { blocks: page, last_accepted_height: behaviour.claimedHeight(ledger.durableHeight) };
     }),
 

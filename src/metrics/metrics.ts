@@ -128,9 +128,18 @@ export interface P2pMetrics {
   membersDropped: Counter;
 }
 
+/**
+ * `bound` of `snowchain_grpc_streams_refused_total`: what a stream crossed. messages, bytes:
+ * answers written and not sent (QueryStream); watchers: streams open from one caller address;
+ * lag: blocks accepted while a watcher did not read (WatchBlocks).
+ */
+export type StreamBound = "messages" | "bytes" | "watchers" | "lag";
+
 export interface GrpcMetrics {
   /** Calls this peer served, by short method name and status code name. */
   serverHandled: Counter<"method" | "code">;
+  /** Streams ended or refused with RESOURCE_EXHAUSTED because their caller did not read (or opened too many). */
+  streamsRefused: Counter<"method" | "bound">;
   serverHandling: Histogram<"method">;
   /** Calls this peer made. */
   clientHandled: Counter<"method" | "code">;
@@ -237,6 +246,11 @@ export function createMetrics(opts: MetricsOptions): Metrics {
   const grpc: GrpcMetrics = {
     serverHandled: counter("snowchain_grpc_server_handled_total", "gRPC calls served", ["method", "code"]),
     serverHandling: histogram("snowchain_grpc_server_handling_seconds", "gRPC call serving time", ["method"]),
+    streamsRefused: counter(
+      "snowchain_grpc_streams_refused_total",
+      "Streams ended or refused with RESOURCE_EXHAUSTED: the caller left too much unread, or opened too many",
+      ["method", "bound"],
+    ),
     clientHandled: counter("snowchain_grpc_client_handled_total", "gRPC calls made", ["method", "code"]),
     clientHandling: histogram("snowchain_grpc_client_handling_seconds", "gRPC call round trip time", ["method"]),
   };

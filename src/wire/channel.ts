@@ -22,11 +22,13 @@ export const CHANNEL_OPTIONS: ChannelOptions = {
 };
 
 /**
- * Channel options for short-lived tools and test harnesses (the CLI, the lab, benchmarks): a peer
- * that was just (re)started is dialled again within a second instead of after grpc-js's default
- * backoff of up to two minutes.
+ * Channel options for short-lived tools and test harnesses (the CLI, the lab, benchmarks): they
+ * take any message a peer may send (grpc-js's default 4 MiB is less than a page of big blocks, or
+ * one block with many entries), and a peer that was just (re)started is dialled again within a
+ * second instead of after grpc-js's default backoff of up to two minutes.
  */
 export const TOOL_CHANNEL_OPTIONS: ChannelOptions = {
+  "grpc.max_receive_message_length": MAX_MESSAGE_BYTES,
   "grpc.initial_reconnect_backoff_ms": 100,
   "grpc.max_reconnect_backoff_ms": 1000,
 };

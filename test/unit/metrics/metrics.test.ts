@@ -74,7 +74,7 @@ describe("createMetrics", () => {
     it("labels are only the low-cardinality ones (never a block or entry id)", () => {
       const labels = new Set(described.flatMap((d) => d.labelNames));
       // `id` is one value per peer, as node_id is: the key-derived node id beside the human name.
-      expect([...labels].sort()).toEqual(["behaviour", "code", "id", "method", "outcome", "result", "version"]);
+      expect([...labels].sort()).toEqual(["behaviour", "bound", "code", "id", "method", "outcome", "result", "version"]);
     });
   });
 
