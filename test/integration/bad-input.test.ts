@@ -18,6 +18,7 @@ import { randomBytes as nonce } from "node:crypto";
 import { signerFor } from "../utils/chain/blocks";
 import { Cluster, readChain, type ClusterPeer } from "../utils/cluster";
 import { call, rawClients, refusedWith, type RawClients } from "../utils/grpc/raw";
+import { FakePeerManager } from "../utils/p2p/fake-peer-manager";
 import { joinAs, type TestMember } from "../utils/p2p/member";
 import { waitFor } from "../utils/wait";
 
@@ -371,6 +372,19 @@ describe("a peer fed bad input over real gRPC", () => {
       expect(await refusedWith(hello({ address }))).toMatch(/^INVALID_ARGUMENT: address must be host:port/);
     });
 
+    it.each([
+      ["300", 300],
+      ["10,000", 10_000],
+    ])("Hello advertising a host of %s characters is INVALID_ARGUMENT naming the limit, and the stranger never joins", async (_what, length) => {
+      const before = await snapshot();
+      const address = `${"a".repeat(length)}:9`;
+      expect(await refusedWith(hello({ address }))).toBe(`INVALID_ARGUMENT: address must be host:port with a host name of at most 253 characters, got ${length}`);
+      // Nothing is pending for it: the Handshake it would sign next finds no challenge.
+      const signature = stranger.sign(handshakePayload(GENESIS, Buffer.alloc(32), address));
+      expect(await refusedWith(handshake({ public_key: stranger.publicKey, signature, session: randomBytes(16) }))).toMatch(/^UNAUTHENTICATED: no pending Hello/);
+      expect((await status()).known_peers).toBe(before.knownPeers);
+    });
+
     it("Hello with a malformed key or nonce is INVALID_ARGUMENT", async () => {
       expect(await refusedWith(hello({ public_key: Buffer.alloc(5) }))).toBe("INVALID_ARGUMENT: public_key must be 32 bytes, got 5");
       expect(await refusedWith(hello({ nonce: Buffer.alloc(3) }))).toBe("INVALID_ARGUMENT: nonce must be 32 bytes, got 3");
@@ -426,6 +440,32 @@ describe("a peer fed bad input over real gRPC", () => {
       const res = await call<ExchangePeersResponse__Output>((o, cb) => raw.peers.ExchangePeers({ known: known.slice(0, 64), max: 100000 }, md, o, cb));
       expect(res.peers.map((p) => p.node_id).sort()).toEqual(cluster.peers.filter((p) => p !== target).map((p) => p.nodeId).sort());
       expect((await status()).known_peers).toBe(before.knownPeers);
+    });
+
+    it("ExchangePeers naming hosts beyond DNS's limits makes the target dial none of them", async () => {
+      const before = await snapshot();
+      const metrics = target.node.metrics;
+      const hellos = async (): Promise<number> => (await metrics.grpc.clientHandled.get()).values.filter((v) => v.labels.method === "Hello").reduce((n, v) => n + v.value, 0);
+      const refusedHandshakes = async (): Promise<number> => (await metrics.p2p.handshakes.get()).values.find((v) => v.labels.result === "refused")?.value ?? 0;
+      // A peer of another network, named last: its Hello is the one dial the target should make,
+      // and its refusal (after those names would have failed to resolve) says the target is done.
+      const control = await FakePeerManager.start("127.0.0.1:0", { name: "control", genesisId: FOREIGN_GENESIS });
+      try {
+        const [hellosBefore, refusedBefore] = [await hellos(), await refusedHandshakes()];
+        const known = [
+          { node_id: "long-300", address: `${"a".repeat(300)}:9` },
+          { node_id: "long-10000", address: `${"a".repeat(10_000)}:9` },
+          { node_id: "long-label", address: `${"b".repeat(64)}.peer:9` },
+          { node_id: "control", address: `127.0.0.1:${control.port}` },
+        ];
+        await call((o, cb) => raw.peers.ExchangePeers({ known, max: 1 }, md, o, cb));
+        await waitFor("the target to refuse the control peer", async () => ((await refusedHandshakes()) > refusedBefore ? true : undefined));
+        expect(control.fake.handshakes).toHaveLength(1);
+        expect((await hellos()) - hellosBefore).toBe(1);
+        expect((await status()).known_peers).toBe(before.knownPeers);
+      } finally {
+        await control.fake.stop();
+      }
     });
   });
 
