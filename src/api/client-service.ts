@@ -21,8 +21,9 @@ import type { SubmitResult } from "../wire/generated/snowchain/v1/SubmitResult";
 import type { WatchBlocksRequest__Output } from "../wire/generated/snowchain/v1/WatchBlocksRequest";
 import { acceptedToWire } from "../wire/convert";
 import { SUBMIT_BATCH_LIMITS } from "../wire/limits";
+import { checkWireIntegers } from "../wire/heights";
 import type { EntryState, Ledger } from "../ledger/ledger";
-import { observeServed, unary, type HandlerContext } from "./handler";
+import { observeServed, refusedStream, unary, type HandlerContext } from "./handler";
 import { toServiceError } from "../wire/status";
 
 /** What Status tells of this peer beyond its chain. */
@@ -156,6 +157,7 @@ export function clientService(deps: ClientServiceDeps): ClientHandlers {
     }),
 
     GetBlock: unary<GetBlockRequest__Output, GetBlockResponse>(deps, "GetBlock", (req) => {
+      checkWireIntegers(req, "height");
       let block: Block | undefined;
       if (req.by === "id") {
         const id = parseId(req.id ?? Buffer.alloc(0), "id");
@@ -171,6 +173,7 @@ export function clientService(deps: ClientServiceDeps): ClientHandlers {
     }),
 
     GetChain: unary<GetChainRequest__Output, GetChainResponse>(deps, "GetChain", (req) => {
+      checkWireIntegers(req, "from_height", "to_height");
       const last = ledger.durableHeight;
       const to = req.to_height === 0 ? last : req.to_height;
       if (req.to_height !== 0 && to < req.from_height) {
@@ -183,6 +186,7 @@ export function clientService(deps: ClientServiceDeps): ClientHandlers {
     Status: unary<StatusRequest__Output, StatusResponse>(deps, "Status", () => statusOf(ledger, deps.peer)),
 
     WatchBlocks: (call: grpc.ServerWritableStream<WatchBlocksRequest__Output, AcceptedBlock>) => {
+      if (refusedStream(deps, "WatchBlocks", call, () => checkWireIntegers(call.request, "from_height"))) return;
       const startedNs = process.hrtime.bigint();
       let next = call.request.has_from_height ? Math.max(0, call.request.from_height) : ledger.durableHeight + 1;
       let ended = false;

@@ -77,6 +77,24 @@ export function unary<Req, Res>(
 }
 
 /**
+ * Runs a streaming call's checks of its request: a refusal ends the stream with its status (one
+ * mapping, status.ts), logged and counted as `unary` does. Returns whether the call was refused.
+ */
+export function refusedStream(ctx: HandlerContext, method: string, call: { emit(event: "error", err: Error): boolean; getPeer(): string }, check: () => void): boolean {
+  try {
+    check();
+    return false;
+  } catch (err) {
+    const e = toServiceError(err);
+    observeServed(ctx, method, e.code, process.hrtime.bigint());
+    ctx.log.warn({ method, caller: call.getPeer(), code: statusName(e.code), reason: e.details }, "call refused");
+    // grpc-js sends a stream's status when an 'error' is emitted on it (destroy would end it without one).
+    call.emit("error", Object.assign(new Error(e.details), e));
+    return true;
+  }
+}
+
+/**
  * A peer-to-peer unary handler: as `unary`, for a member only (its session names it; a stranger
  * gets UNAUTHENTICATED), and with the request passing the transport first (the lab's faults may
  * hold it back, repeat it or lose it; a lost one is answered never, and the caller's deadline

@@ -21,6 +21,7 @@ import type { Ledger } from "../ledger/ledger";
 import { MAX_MESSAGE_BYTES } from "../wire/channel";
 import { MAX_QUERY_HEIGHTS } from "../wire/limits";
 import { DIRECT_TRANSPORT } from "../wire/transport";
+import { checkWireIntegers } from "../wire/heights";
 import { blockFromWire, blockToWire, claimedId, optionalIdToBytes } from "../wire/convert";
 import { observeServed, peerUnary, senderOf, unauthenticated, type PeerHandlerContext } from "./handler";
 import { statusName, toServiceError } from "../wire/status";
@@ -62,6 +63,7 @@ const MAX_STREAM_BACKLOG = 256;
 const RANGE_BYTES = MAX_MESSAGE_BYTES / 2;
 
 function checkQuery(req: QueryRequest__Output): void {
+  checkWireIntegers(req, "request_id", "from_height", "to_height");
   if (req.from_height < 1 || req.to_height < req.from_height) {
     throw new SnowchainError(ErrorCode.INVALID_ARGUMENT, `heights ${req.from_height}..${req.to_height} are not a range above genesis`);
   }
@@ -175,6 +177,7 @@ export function messageService(deps: MessageServiceDeps): MessageManagerHandlers
     }),
 
     FetchRange: peerUnary<FetchRangeRequest__Output, FetchRangeResponse>(deps, "FetchRange", (req, _sender, call) => {
+      checkWireIntegers(req, "from_height", "to_height");
       if (req.from_height < 1 || req.to_height < req.from_height) {
         throw new SnowchainError(ErrorCode.INVALID_ARGUMENT, `heights ${req.from_height}..${req.to_height} are not a range above genesis`);
       }
@@ -198,6 +201,7 @@ export function messageService(deps: MessageServiceDeps): MessageManagerHandlers
     }),
 
     GetAccepted: peerUnary<GetAcceptedRequest__Output, GetAcceptedResponse>(deps, "GetAccepted", (req, _sender, call) => {
+      checkWireIntegers(req, "height");
       const r = behaviour.serveAccepted(req.height);
       if (r === undefined) return noAnswer(call);
       return { last_accepted_height: r.lastAcceptedHeight, last_accepted_id: Buffer.from(r.lastAcceptedId, "hex"), id_at_height: optionalIdToBytes(r.idAtHeight) };
