@@ -2,7 +2,7 @@ import * as os from "node:os";
 import { ErrorCode, SnowchainError } from "./errors";
 import { BEHAVIOUR_NAMES, type BehaviourName } from "./behaviour/behaviour";
 import { validateSnowballParams } from "./consensus/params";
-import { hostPortRule, tryParseHostPort, type HostPort } from "./wire/host-port";
+import { parseHostPort, type HostPort } from "./wire/host-port";
 import { MAX_BLOCK_BYTES_LIMIT } from "./wire/channel";
 import { NODE_ID } from "./wire/peer-info";
 import type { SnowballParams } from "./consensus/types";
@@ -94,13 +94,14 @@ function str(env: Env, name: string, dflt: string): string {
  * Parses "host:port" (IPv6 as "[::1]:port"); `what` names the variable for the error. `minPort`
  * is 0 only where the OS may pick the port (listening).
  */
-function parseHostPort(value: string, what: string, minPort = 1): HostPort {
-  return tryParseHostPort(value, minPort) ?? bad(what, value, hostPortRule(minPort));
+function hostPort(value: string, what: string, minPort = 1): HostPort {
+  const r = parseHostPort(value, minPort);
+  return typeof r === "string" ? bad(what, value, r) : r;
 }
 
 function listenAddr(env: Env): HostPort {
   // Port 0 is allowed for listening (tests): the OS picks one, so ADVERTISE_ADDR must then be given.
-  return parseHostPort(str(env, "LISTEN_ADDR", "0.0.0.0:50051"), "LISTEN_ADDR", 0);
+  return hostPort(str(env, "LISTEN_ADDR", "0.0.0.0:50051"), "LISTEN_ADDR", 0);
 }
 
 /** The first non-internal IPv4 address: what other containers on the same network can dial. */
@@ -125,7 +126,7 @@ export function loadConfig(env: Env = process.env): Config {
     bad("ADVERTISE_ADDR", "", "must be set when LISTEN_ADDR has port 0 (other peers need a port to dial)");
   }
   const advertise = rawAdvertise
-    ? parseHostPort(rawAdvertise, "ADVERTISE_ADDR")
+    ? hostPort(rawAdvertise, "ADVERTISE_ADDR")
     : {
         host: listen.host === "0.0.0.0" || listen.host === "::" ? hostAddress() : listen.host,
         port: listen.port,
@@ -134,7 +135,7 @@ export function loadConfig(env: Env = process.env): Config {
     .split(",")
     .map((s) => s.trim())
     .filter((s) => s !== "")
-    .map((s) => parseHostPort(s, "SEEDS"));
+    .map((s) => hostPort(s, "SEEDS"));
 
   const name = str(env, "NODE_ID", os.hostname());
   if (!NODE_ID.test(name)) {

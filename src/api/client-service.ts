@@ -18,6 +18,7 @@ import type { SubmitBatchResponse } from "../wire/generated/snowchain/v1/SubmitB
 import type { SubmitResult } from "../wire/generated/snowchain/v1/SubmitResult";
 import { acceptedToWire } from "../wire/convert";
 import { SUBMIT_BATCH_LIMITS } from "../wire/limits";
+import { checkWireIntegers } from "../wire/heights";
 import type { EntryState, Ledger } from "../ledger/ledger";
 import { unary, type HandlerContext } from "./handler";
 import { pageOf } from "./paging";
@@ -154,6 +155,7 @@ export function clientService(deps: ClientServiceDeps): ClientHandlers {
     }),
 
     GetBlock: unary<GetBlockRequest__Output, GetBlockResponse>(deps, "GetBlock", (req) => {
+      checkWireIntegers(req, "height");
       let block: Block | undefined;
       if (req.by === "id") {
         const id = parseId(req.id ?? Buffer.alloc(0), "id");
@@ -169,6 +171,7 @@ export function clientService(deps: ClientServiceDeps): ClientHandlers {
     }),
 
     GetChain: unary<GetChainRequest__Output, GetChainResponse>(deps, "GetChain", (req) => {
+      checkWireIntegers(req, "from_height", "to_height");
       const last = ledger.durableHeight;
       const to = req.to_height === 0 ? last : req.to_height;
       if (req.to_height !== 0 && to < req.from_height) {

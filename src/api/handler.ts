@@ -39,7 +39,7 @@ export function unauthenticated(): SnowchainError {
  * 'error' is emitted on it (after what was written before: a caller that reads gets its answers,
  * then the reason); destroy() would end it without one.
  */
-export function failStream(call: NodeJS.EventEmitter, err: unknown): void {
+export function failStream(call: { emit(event: "error", err: Error): boolean }, err: unknown): void {
   const e = toServiceError(err);
   call.emit("error", Object.assign(new Error(e.details), e));
 }
@@ -84,6 +84,23 @@ export function unary<Req, Res>(
         },
       );
   };
+}
+
+/**
+ * Runs a streaming call's checks of its request: a refusal ends the stream with its status (one
+ * mapping, status.ts), logged and counted as `unary` does. Returns whether the call was refused.
+ */
+export function refusedStream(ctx: HandlerContext, method: string, call: { emit(event: "error", err: Error): boolean; getPeer(): string }, check: () => void): boolean {
+  try {
+    check();
+    return false;
+  } catch (err) {
+    const e = toServiceError(err);
+    observeServed(ctx, method, e.code, process.hrtime.bigint());
+    ctx.log.warn({ method, caller: call.getPeer(), code: statusName(e.code), reason: e.details }, "call refused");
+    failStream(call, err);
+    return true;
+  }
 }
 
 /**

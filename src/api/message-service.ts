@@ -21,6 +21,7 @@ import type { Ledger } from "../ledger/ledger";
 import { MAX_QUERY_HEIGHTS, QUERY_STREAM_BACKLOG } from "../wire/limits";
 import { blockWireBytes, queryResponseWireBytes } from "../wire/size";
 import { DIRECT_TRANSPORT } from "../wire/transport";
+import { checkWireIntegers } from "../wire/heights";
 import { blockFromWire, blockToWire, claimedId, optionalIdToBytes } from "../wire/convert";
 import { WriteBacklog } from "./backlog";
 import { failStream, observeServed, peerUnary, senderOf, unauthenticated, type PeerHandlerContext } from "./handler";
@@ -66,6 +67,7 @@ function crossedBound(backlog: WriteBacklog): "messages" | "bytes" | undefined {
 }
 
 function checkQuery(req: QueryRequest__Output): void {
+  checkWireIntegers(req, "request_id", "from_height", "to_height");
   if (req.from_height < 1 || req.to_height < req.from_height) {
     throw new SnowchainError(ErrorCode.INVALID_ARGUMENT, `heights ${req.from_height}..${req.to_height} are not a range above genesis`);
   }
@@ -186,6 +188,7 @@ export function messageService(deps: MessageServiceDeps): MessageManagerHandlers
     }),
 
     FetchRange: peerUnary<FetchRangeRequest__Output, FetchRangeResponse>(deps, "FetchRange", (req, _sender, call) => {
+      checkWireIntegers(req, "from_height", "to_height");
       if (req.from_height < 1 || req.to_height < req.from_height) {
         throw new SnowchainError(ErrorCode.INVALID_ARGUMENT, `heights ${req.from_height}..${req.to_height} are not a range above genesis`);
       }
@@ -204,6 +207,7 @@ export function messageService(deps: MessageServiceDeps): MessageManagerHandlers
     }),
 
     GetAccepted: peerUnary<GetAcceptedRequest__Output, GetAcceptedResponse>(deps, "GetAccepted", (req, _sender, call) => {
+      checkWireIntegers(req, "height");
       const r = behaviour.serveAccepted(req.height);
       if (r === undefined) return noAnswer(call);
       return { last_accepted_height: r.lastAcceptedHeight, last_accepted_id: Buffer.from(r.lastAcceptedId, "hex"), id_at_height: optionalIdToBytes(r.idAtHeight) };

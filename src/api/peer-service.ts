@@ -9,6 +9,7 @@ import type { PingRequest__Output } from "../wire/generated/snowchain/v1/PingReq
 import type { PingResponse } from "../wire/generated/snowchain/v1/PingResponse";
 import { nodeIdOf } from "../chain/keys";
 import { ErrorCode, SnowchainError } from "../errors";
+import { checkWireIntegers } from "../wire/heights";
 import { isValidPeer, type PeerAddress } from "../wire/peer-info";
 import { callerHost, peerUnary, throughTransport, unary, type PeerHandlerContext } from "./handler";
 
@@ -48,7 +49,10 @@ export function peerService(deps: PeerServiceDeps): PeerManagerHandlers {
   return {
     // The two handshake calls are the only peer calls a stranger may make: they are how it stops being one.
     Hello: throughTransport(deps, "Hello", keyHolder, unary<HelloRequest__Output, HelloResponse>(deps, "Hello", (req) => handshakes.answerHello(req))),
-    Handshake: throughTransport(deps, "Handshake", keyHolder, unary<HandshakeRequest__Output, HandshakeResponse>(deps, "Handshake", (req, call) => handshakes.answerHandshake(req, callerHost(call)))),
+    Handshake: throughTransport(deps, "Handshake", keyHolder, unary<HandshakeRequest__Output, HandshakeResponse>(deps, "Handshake", (req, call) => {
+      checkWireIntegers(req, "last_accepted_height");
+      return handshakes.answerHandshake(req, callerHost(call));
+    })),
     ExchangePeers: peerUnary<ExchangePeersRequest__Output, ExchangePeersResponse>(deps, "ExchangePeers", (req, sender) => {
       if (req.known.length > MAX_EXCHANGE) {
         throw new SnowchainError(ErrorCode.INVALID_ARGUMENT, `known lists ${req.known.length} peers, at most ${MAX_EXCHANGE} allowed`);
@@ -58,6 +62,7 @@ export function peerService(deps: PeerServiceDeps): PeerManagerHandlers {
       return { peers: peers.map((m) => ({ node_id: m.nodeId, address: m.address, name: m.name ?? "" })) };
     }),
     Ping: peerUnary<PingRequest__Output, PingResponse>(deps, "Ping", (req, sender) => {
+      checkWireIntegers(req, "last_accepted_height");
       directory.pinged(sender, req.last_accepted_height);
       return { node_id: deps.selfId, last_accepted_height: deps.lastAcceptedHeight() };
     }),

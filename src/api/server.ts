@@ -8,7 +8,7 @@ import type { MessageManagerHandlers } from "../wire/generated/snowchain/v1/Mess
 import type { PeerManagerHandlers } from "../wire/generated/snowchain/v1/PeerManager";
 import { ErrorCode, SnowchainError } from "../errors";
 import { CHANNEL_OPTIONS } from "../wire/channel";
-import { packageDefinition, v1 } from "../wire/proto";
+import { HEALTH_SERVICE, reflectionPackageDefinition, v1 } from "../wire/proto";
 
 export interface Services {
   readonly peer: PeerManagerHandlers;
@@ -30,14 +30,23 @@ export class GrpcServer {
     "grpc.max_concurrent_streams": 256,
   });
   readonly health = new HealthImplementation({ "": "NOT_SERVING" });
+  /** What reflection lists: the services added here, so a tool is shown exactly what it can call. */
+  private readonly registered: string[] = [];
 
   constructor(services: Services) {
-    this.server.addService(v1.PeerManager.service, services.peer);
-    this.server.addService(v1.MessageManager.service, services.message);
-    this.server.addService(v1.Client.service, services.client);
-    this.server.addService(v1.Lab.service, services.lab);
+    this.add("snowchain.v1.PeerManager", v1.PeerManager.service, services.peer);
+    this.add("snowchain.v1.MessageManager", v1.MessageManager.service, services.message);
+    this.add("snowchain.v1.Client", v1.Client.service, services.client);
+    this.add("snowchain.v1.Lab", v1.Lab.service, services.lab);
     this.health.addToServer(this.server);
-    new ReflectionService(packageDefinition).addToServer(this.server);
+    this.registered.push(HEALTH_SERVICE);
+    // Last: it describes what was added above (its own two versions it serves without listing them).
+    new ReflectionService(reflectionPackageDefinition(), { services: this.registered }).addToServer(this.server);
+  }
+
+  private add(name: (typeof SERVICE_NAMES)[number], definition: grpc.ServiceDefinition, handlers: grpc.UntypedServiceImplementation): void {
+    this.server.addService(definition, handlers);
+    this.registered.push(name);
   }
 
   /** Binds and starts; resolves the bound port (the listen port may be 0). */

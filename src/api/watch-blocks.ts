@@ -9,19 +9,14 @@ import { WATCH_LIMITS } from "../wire/limits";
 import { acceptedWireBytes } from "../wire/size";
 import { toServiceError } from "../wire/status";
 import { WriteBacklog } from "./backlog";
-import { failStream, observeServed, type HandlerContext } from "./handler";
+import { checkWireIntegers } from "../wire/heights";
+import { callerHost, failStream, observeServed, refusedStream, type HandlerContext } from "./handler";
 import { pageOf } from "./paging";
 
 export interface WatchBlocksDeps extends HandlerContext {
   readonly ledger: Pick<Ledger, "durableHeight" | "acceptedRange" | "onAccepted">;
   /** Most blocks read from the chain at a time. */
   readonly pageSize: number;
-}
-
-/** "127.0.0.1" of grpc-js's "127.0.0.1:40122" (and "::1" of "::1:40122"): watchers are counted per caller address, not per connection. */
-function callerAddress(peer: string): string {
-  const colon = peer.lastIndexOf(":");
-  return colon > 0 ? peer.slice(0, colon) : peer;
 }
 
 /**
@@ -44,8 +39,10 @@ export function watchBlocks(deps: WatchBlocksDeps): grpc.handleServerStreamingCa
   };
 
   return (call) => {
+    if (refusedStream(deps, "WatchBlocks", call, () => checkWireIntegers(call.request, "from_height"))) return;
     const startedNs = process.hrtime.bigint();
-    const caller = callerAddress(call.getPeer());
+    // Watchers are counted per caller address, not per connection.
+    const caller = callerHost(call);
     const watching = open.get(caller) ?? 0;
     if (watching >= WATCH_LIMITS.maxPerCaller) {
       refuse(call, "watchers", `at most ${WATCH_LIMITS.maxPerCaller} WatchBlocks streams per caller address: close one first`, startedNs);

@@ -1,5 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError } from "commander";
-import { formatHostPort, tryParseHostPort, type HostPort } from "../wire/host-port";
+import { formatHostPort, hostPortRule, parseHostPort, tryParseHostPort, type HostPort } from "../wire/host-port";
 import { UsageError } from "./errors";
 
 /** Where client commands connect when neither --addr nor SNOWCHAIN_ADDR says otherwise. */
@@ -14,10 +14,11 @@ export type Address = HostPort;
  * can say which option or variable was wrong.
  */
 export function parseAddress(value: string): Address | string {
-  const parsed = tryParseHostPort(value);
-  if (parsed) return parsed;
-  // Well formed but for the port: say so rather than "not host:port".
+  const parsed = parseHostPort(value);
+  if (typeof parsed !== "string") return parsed;
+  // Well formed but for the port, or a host name beyond DNS's limits: say so rather than "not host:port".
   if (tryParseHostPort(value.trim().replace(/:\d+$/, ":1"))) return `${JSON.stringify(value)}: the port must be from 1 to 65535`;
+  if (parsed !== hostPortRule()) return `${JSON.stringify(value)}: ${parsed}`;
   return `${JSON.stringify(value)} is not host:port (IPv6 as [addr]:port)`;
 }
 

@@ -1,7 +1,7 @@
 import * as dns from "node:dns";
 import type { Logger } from "pino";
 import { formatHostPort, type HostPort } from "../wire/host-port";
-import type { PeerAddress } from "../wire/peer-info";
+import { isValidPeer, type PeerAddress } from "../wire/peer-info";
 import type { Handshaker } from "./handshake";
 import type { MemberInfo, MemberTable } from "./membership";
 import { CallError } from "./peer-client";
@@ -230,7 +230,7 @@ export class Discovery {
       });
       this.deps.table.markOk(member.nodeId, this.deps.now());
       const fresh = res.peers.slice(0, EXCHANGE_MAX).filter(
-        (p) => p.node_id !== this.opts.selfId && p.address !== "" && this.deps.table.get(p.node_id)?.address !== p.address,
+        (p) => p.node_id !== this.opts.selfId && isValidPeer(p) && this.deps.table.get(p.node_id)?.address !== p.address,
       );
       await Promise.all(fresh.map((p) => this.handshake(p.address)));
     } catch {

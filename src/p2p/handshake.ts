@@ -5,7 +5,7 @@ import type { HandshakeRequest__Output } from "../wire/generated/snowchain/v1/Ha
 import type { HandshakeResponse } from "../wire/generated/snowchain/v1/HandshakeResponse";
 import type { HelloRequest__Output } from "../wire/generated/snowchain/v1/HelloRequest";
 import type { HelloResponse } from "../wire/generated/snowchain/v1/HelloResponse";
-import { isDialable } from "../wire/host-port";
+import { isDialable, whyNotDialable } from "../wire/host-port";
 import { NODE_ID, PROTOCOL_VERSION } from "../wire/peer-info";
 import type { AdmissionLimiter } from "./admission";
 import type { MemberInfo, MemberTable } from "./membership";
@@ -125,9 +125,8 @@ export class Handshaker {
     if (why) throw new SnowchainError(ErrorCode.WRONG_NETWORK, `not of this network: ${why}`);
     if (req.public_key.length !== PUBLIC_KEY_BYTES) throw new SnowchainError(ErrorCode.INVALID_ARGUMENT, `public_key must be ${PUBLIC_KEY_BYTES} bytes, got ${req.public_key.length}`);
     if (req.nonce.length !== NONCE_BYTES) throw new SnowchainError(ErrorCode.INVALID_ARGUMENT, `nonce must be ${NONCE_BYTES} bytes, got ${req.nonce.length}`);
-    if (!isDialable(req.address)) {
-      throw new SnowchainError(ErrorCode.INVALID_ARGUMENT, `address must be host:port with a port from 1 to 65535, got ${JSON.stringify(req.address.slice(0, 80))}`);
-    }
+    const undialable = whyNotDialable(req.address);
+    if (undialable !== undefined) throw new SnowchainError(ErrorCode.INVALID_ARGUMENT, `address ${undialable}`);
     const nonce = randomBytes(NONCE_BYTES);
     this.remember(req.public_key.toString("hex"), { nonce, address: req.address, name: cleanName(req.name), expiresMs: this.deps.now() + CHALLENGE_TTL_MS });
     return {

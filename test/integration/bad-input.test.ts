@@ -18,6 +18,7 @@ import { randomBytes as nonce } from "node:crypto";
 import { signerFor } from "../utils/chain/blocks";
 import { Cluster, readChain, type ClusterPeer } from "../utils/cluster";
 import { call, rawClients, refusedWith, type RawClients } from "../utils/grpc/raw";
+import { FakePeerManager } from "../utils/p2p/fake-peer-manager";
 import { joinAs, type TestMember } from "../utils/p2p/member";
 import { waitFor } from "../utils/wait";
 
@@ -28,6 +29,8 @@ const GENESIS = genesisBlock("snowchain").id;
 const FOREIGN_GENESIS = genesisBlock("elsewhere").id;
 const FAR = 1_000_000_000_000;
 const U64_MAX = "18446744073709551615";
+/** The largest height a request may name, 2^53 − 1 (past it: "heights past 2^53 − 1" below). */
+const TOP = Number.MAX_SAFE_INTEGER;
 
 /** What must not move when a remote sends garbage. */
 interface Snapshot {
@@ -161,7 +164,7 @@ describe("a peer fed bad input over real gRPC", () => {
     it("GetBlock without an id or a height is refused; ids and heights it does not have are NOT_FOUND", async () => {
       expect(await refusedWith(call((o, cb) => raw.client.GetBlock({}, o, cb)))).toBe("INVALID_ARGUMENT: give an id or a height");
       expect(await refusedWith(call((o, cb) => raw.client.GetBlock({ height: FAR }, o, cb)))).toMatch(/^NOT_FOUND: /);
-      expect(await refusedWith(call((o, cb) => raw.client.GetBlock({ height: U64_MAX }, o, cb)))).toMatch(/^NOT_FOUND: /);
+      expect(await refusedWith(call((o, cb) => raw.client.GetBlock({ height: TOP }, o, cb)))).toMatch(/^NOT_FOUND: /);
       expect(await refusedWith(call((o, cb) => raw.client.GetEntry({ id: randomBytes(32) }, o, cb)))).toMatch(/^NOT_FOUND: entry [0-9a-f]{64} is not known here$/);
       expect(await refusedWith(fetchBlock(randomBytes(32)))).toMatch(/^NOT_FOUND: block [0-9a-f]{64} is not known here$/);
     });
@@ -196,15 +199,15 @@ describe("a peer fed bad input over real gRPC", () => {
       );
       const ahead = await call<GetChainResponse__Output>((o, cb) => raw.client.GetChain({ from_height: FAR, to_height: FAR + 10 }, o, cb));
       expect(ahead.blocks).toEqual([]);
-      const huge = await call<GetChainResponse__Output>((o, cb) => raw.client.GetChain({ from_height: U64_MAX, to_height: 0 }, o, cb));
+      const huge = await call<GetChainResponse__Output>((o, cb) => raw.client.GetChain({ from_height: TOP, to_height: 0 }, o, cb));
       expect(huge.blocks).toEqual([]);
     });
 
     it("GetChain and FetchRange bound a huge range by the page size", async () => {
-      const page = await call<GetChainResponse__Output>((o, cb) => raw.client.GetChain({ from_height: 0, to_height: U64_MAX }, o, cb));
+      const page = await call<GetChainResponse__Output>((o, cb) => raw.client.GetChain({ from_height: 0, to_height: TOP }, o, cb));
       expect(page.blocks.length).toBeGreaterThan(0);
       expect(page.blocks.length).toBeLessThanOrEqual(SYNC_BATCH);
-      const range = await call<FetchRangeResponse__Output>((o, cb) => raw.messages.FetchRange({ from_height: 1, to_height: U64_MAX }, md, o, cb));
+      const range = await call<FetchRangeResponse__Output>((o, cb) => raw.messages.FetchRange({ from_height: 1, to_height: TOP }, md, o, cb));
       expect(range.blocks.length).toBeGreaterThan(0);
       expect(range.blocks.length).toBeLessThanOrEqual(SYNC_BATCH);
     });
@@ -215,7 +218,7 @@ describe("a peer fed bad input over real gRPC", () => {
       expect(await refusedWith(fetchRange(0, 3))).toBe("INVALID_ARGUMENT: heights 0..3 are not a range above genesis");
       expect(await refusedWith(fetchRange(4, 3))).toBe("INVALID_ARGUMENT: heights 4..3 are not a range above genesis");
       expect((await fetchRange(FAR, FAR + 5)).blocks).toEqual([]);
-      expect((await fetchRange(U64_MAX, U64_MAX)).blocks).toEqual([]);
+      expect((await fetchRange(TOP, TOP)).blocks).toEqual([]);
     });
 
     it("Query refuses a huge height range, to < from and genesis, and has no opinion far ahead", async () => {
@@ -226,7 +229,7 @@ describe("a peer fed bad input over real gRPC", () => {
       expect(await refusedWith(query({ from_height: 0, to_height: 0 }))).toMatch(/^INVALID_ARGUMENT: /);
       const ahead = await query({ from_height: FAR, to_height: FAR + 3 });
       expect(ahead.preferred_ids).toEqual([]);
-      const top = await query({ from_height: U64_MAX, to_height: U64_MAX });
+      const top = await query({ from_height: TOP, to_height: TOP });
       expect(top.preferred_ids).toEqual([]);
       // The same call with sane heights answers the accepted id: the refusals above are about the input.
       const s = await status();
@@ -249,6 +252,43 @@ describe("a peer fed bad input over real gRPC", () => {
         [2, []],
         [3, [s.last_accepted_id.toString("hex")]],
       ]);
+    });
+  });
+
+  describe("heights past 2^53 − 1 (they would reach the handlers rounded)", () => {
+    const TWO_53 = "9007199254740992";
+    /** 2^53 + 1: proto-loader's numbers read it as 2^53, so no check after decoding could tell the two apart. */
+    const PAST = "9007199254740993";
+    const tooHigh = (field: string): string => `INVALID_ARGUMENT: ${field} must be at most 9007199254740991 (2^53 − 1)`;
+    const watchError = (from: string): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const stream = raw.client.WatchBlocks({ from_height: from, has_from_height: true }, { deadline: Date.now() + 10_000 });
+        stream.on("data", () => reject(new Error("WatchBlocks sent a block")));
+        stream.on("error", (e: grpc.ServiceError) => resolve(`${grpc.status[e.code]}: ${e.details}`));
+        stream.on("end", () => reject(new Error("WatchBlocks ended without an error")));
+      });
+
+    it("Query of 64 heights from 2^53 is refused for its height, not as 65 heights wide", async () => {
+      expect(await refusedWith(query({ from_height: TWO_53, to_height: "9007199254741055" }))).toBe(tooHigh("from_height"));
+      expect(await refusedWith(query({ from_height: 1, to_height: PAST }))).toBe(tooHigh("to_height"));
+      expect(await refusedWith(query({ request_id: PAST, from_height: 1, to_height: 1 }))).toBe(tooHigh("request_id"));
+    });
+
+    it("GetChain, GetBlock and WatchBlocks refuse them naming the field", async () => {
+      expect(await refusedWith(call((o, cb) => raw.client.GetChain({ from_height: PAST, to_height: 0 }, o, cb)))).toBe(tooHigh("from_height"));
+      expect(await refusedWith(call((o, cb) => raw.client.GetChain({ from_height: 1, to_height: PAST }, o, cb)))).toBe(tooHigh("to_height"));
+      expect(await refusedWith(call((o, cb) => raw.client.GetBlock({ height: PAST }, o, cb)))).toBe(tooHigh("height"));
+      expect(await refusedWith(call((o, cb) => raw.client.GetBlock({ height: U64_MAX }, o, cb)))).toBe(tooHigh("height"));
+      expect(await watchError(PAST)).toBe(tooHigh("from_height"));
+    });
+
+    it("FetchRange, GetAccepted, Ping and Handshake refuse them naming the field", async () => {
+      expect(await refusedWith(call((o, cb) => raw.messages.FetchRange({ from_height: PAST, to_height: PAST }, md, o, cb)))).toBe(tooHigh("from_height"));
+      expect(await refusedWith(call((o, cb) => raw.messages.FetchRange({ from_height: 1, to_height: PAST }, md, o, cb)))).toBe(tooHigh("to_height"));
+      expect(await refusedWith(call((o, cb) => raw.messages.GetAccepted({ height: PAST }, md, o, cb)))).toBe(tooHigh("height"));
+      expect(await refusedWith(call((o, cb) => raw.peers.Ping({ last_accepted_height: PAST }, md, o, cb)))).toBe(tooHigh("last_accepted_height"));
+      const handshake = { public_key: signerFor("tall").publicKey, signature: Buffer.alloc(64), session: randomBytes(16), last_accepted_height: PAST };
+      expect(await refusedWith(call((o, cb) => raw.peers.Handshake(handshake, o, cb)))).toBe(tooHigh("last_accepted_height"));
     });
   });
 
@@ -371,6 +411,19 @@ describe("a peer fed bad input over real gRPC", () => {
       expect(await refusedWith(hello({ address }))).toMatch(/^INVALID_ARGUMENT: address must be host:port/);
     });
 
+    it.each([
+      ["300", 300],
+      ["10,000", 10_000],
+    ])("Hello advertising a host of %s characters is INVALID_ARGUMENT naming the limit, and the stranger never joins", async (_what, length) => {
+      const before = await snapshot();
+      const address = `${"a".repeat(length)}:9`;
+      expect(await refusedWith(hello({ address }))).toBe(`INVALID_ARGUMENT: address must be host:port with a host name of at most 253 characters, got ${length}`);
+      // Nothing is pending for it: the Handshake it would sign next finds no challenge.
+      const signature = stranger.sign(handshakePayload(GENESIS, Buffer.alloc(32), address));
+      expect(await refusedWith(handshake({ public_key: stranger.publicKey, signature, session: randomBytes(16) }))).toMatch(/^UNAUTHENTICATED: no pending Hello/);
+      expect((await status()).known_peers).toBe(before.knownPeers);
+    });
+
     it("Hello with a malformed key or nonce is INVALID_ARGUMENT", async () => {
       expect(await refusedWith(hello({ public_key: Buffer.alloc(5) }))).toBe("INVALID_ARGUMENT: public_key must be 32 bytes, got 5");
       expect(await refusedWith(hello({ nonce: Buffer.alloc(3) }))).toBe("INVALID_ARGUMENT: nonce must be 32 bytes, got 3");
@@ -426,6 +479,32 @@ describe("a peer fed bad input over real gRPC", () => {
       const res = await call<ExchangePeersResponse__Output>((o, cb) => raw.peers.ExchangePeers({ known: known.slice(0, 64), max: 100000 }, md, o, cb));
       expect(res.peers.map((p) => p.node_id).sort()).toEqual(cluster.peers.filter((p) => p !== target).map((p) => p.nodeId).sort());
       expect((await status()).known_peers).toBe(before.knownPeers);
+    });
+
+    it("ExchangePeers naming hosts beyond DNS's limits makes the target dial none of them", async () => {
+      const before = await snapshot();
+      const metrics = target.node.metrics;
+      const hellos = async (): Promise<number> => (await metrics.grpc.clientHandled.get()).values.filter((v) => v.labels.method === "Hello").reduce((n, v) => n + v.value, 0);
+      const refusedHandshakes = async (): Promise<number> => (await metrics.p2p.handshakes.get()).values.find((v) => v.labels.result === "refused")?.value ?? 0;
+      // A peer of another network, named last: its Hello is the one dial the target should make,
+      // and its refusal (after those names would have failed to resolve) says the target is done.
+      const control = await FakePeerManager.start("127.0.0.1:0", { name: "control", genesisId: FOREIGN_GENESIS });
+      try {
+        const [hellosBefore, refusedBefore] = [await hellos(), await refusedHandshakes()];
+        const known = [
+          { node_id: "long-300", address: `${"a".repeat(300)}:9` },
+          { node_id: "long-10000", address: `${"a".repeat(10_000)}:9` },
+          { node_id: "long-label", address: `${"b".repeat(64)}.peer:9` },
+          { node_id: "control", address: `127.0.0.1:${control.port}` },
+        ];
+        await call((o, cb) => raw.peers.ExchangePeers({ known, max: 1 }, md, o, cb));
+        await waitFor("the target to refuse the control peer", async () => ((await refusedHandshakes()) > refusedBefore ? true : undefined));
+        expect(control.fake.handshakes).toHaveLength(1);
+        expect((await hellos()) - hellosBefore).toBe(1);
+        expect((await status()).known_peers).toBe(before.knownPeers);
+      } finally {
+        await control.fake.stop();
+      }
     });
   });
 

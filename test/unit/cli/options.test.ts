@@ -26,6 +26,11 @@ describe("address parsing", () => {
     },
   );
 
+  it("says which of DNS's limits a host name breaks", () => {
+    expect(parseAddress(`${"a".repeat(300)}:1`)).toBe(`"${"a".repeat(300)}:1": must be host:port with a host name of at most 253 characters, got 300`);
+    expect(parseAddress("peer:0")).toBe('"peer:0": the port must be from 1 to 65535');
+  });
+
   it("formats IPv6 hosts in brackets so grpc-js can dial them", () => {
     expect(formatAddress({ host: "::1", port: 5 })).toBe("[::1]:5");
     expect(formatAddress({ host: "peer", port: 5 })).toBe("peer:5");

@@ -240,6 +240,16 @@ describe("loadConfig refuses bad values with one line naming the variable, the v
     );
   });
 
+  it.each([
+    ["a 300-character name", "SEEDS", `${"a".repeat(300)}:50051`, "must be host:port with a host name of at most 253 characters, got 300"],
+    ["a 10,000-character name", "ADVERTISE_ADDR", `${"a".repeat(10_000)}:50051`, "must be host:port with a host name of at most 253 characters, got 10000"],
+    ["a 64-character label", "SEEDS", `${"b".repeat(64)}.peer:50051`, `must be host:port with host name labels (between dots) of 1 to 63 characters, got one of 64 in "${"b".repeat(64)}.peer"`],
+    ["a leading '-'", "SEEDS", "-peer:50051", `must be host:port with host name labels that do not start or end with '-', got "-peer"`],
+    ["an IPv4 number above 255", "LISTEN_ADDR", "256.0.0.1:0", 'must be host:port with an IPv4 address of four numbers from 0 to 255, got "256.0.0.1"'],
+  ])("a host beyond DNS's limits (%s) in %s is refused with the rule it breaks (the one peers apply to each other)", (_what, name, value, rule) => {
+    expect(refusal({ [name]: value })).toBe(`${name}=${JSON.stringify(value)}: ${rule}`);
+  });
+
   it("names the one bad seed among several", () => {
     expect(refusal({ SEEDS: "peer-1:50051,peer-2,[::1]:50051" })).toMatch(/^SEEDS="peer-2": must be host:port/);
   });

@@ -222,6 +222,23 @@ describe("Discovery", () => {
     expect(crowd.handshakes.length).toBeLessThanOrEqual(32);
   });
 
+  it("dials none of the peers an exchange names at hosts beyond DNS's limits", async () => {
+    const { port: control } = await fake("127.0.0.1:0", { name: "control", genesisId: GENESIS });
+    const listed = [
+      { node_id: "long-300", address: `${"a".repeat(300)}:9` },
+      { node_id: "long-10000", address: `${"a".repeat(10_000)}:9` },
+      { node_id: "long-label", address: `${"b".repeat(64)}.peer:9` },
+      { node_id: "control", address: `127.0.0.1:${control}` },
+    ];
+    const { port: talker } = await fake("127.0.0.1:0", { name: "talker", genesisId: GENESIS, address: "", peers: listed });
+    const h = harness("local", `127.0.0.1:${await freePort()}`, [{ host: "127.0.0.1", port: talker }], async (host) => [host], { heartbeatMs: 60_000 });
+    h.discovery.start();
+    await waitFor("joining", () => (h.joined === undefined ? undefined : true), 10_000);
+    // The seed and the one dialable peer it named; no failed dial of the others.
+    expect(h.results).toEqual(["ok", "ok"]);
+    expect(names(h)).toEqual([`control@127.0.0.1:${control}`, `talker@127.0.0.1:${talker}`]);
+  });
+
   it(`keeps at most ${MAX_HANDSHAKES_IN_FLIGHT} handshakes in flight, whatever it is asked to dial`, async () => {
     const port = await freePort();
     const { fake: slow } = await fake(`0.0.0.0:${port}`, { name: "slow", genesisId: GENESIS, hold: true });
