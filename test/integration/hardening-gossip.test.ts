@@ -26,9 +26,11 @@ describe("a member gossiping 64 sibling blocks full of new entries", () => {
   let raw: RawClients;
 
   beforeAll(async () => {
-    cluster = await Cluster.start(3, { MEMPOOL_MAX_ENTRIES: String(MEMPOOL_MAX_ENTRIES), POLL_TIMEOUT_MS: "400" });
+    // Four honest peers: the flooder, which answers no query, is one member of five in the target's
+    // sample (r = 0.8 ≥ αC/K = 0.75); among three it would leave exactly 0.75 and decisions would crawl.
+    cluster = await Cluster.start(4, { MEMPOOL_MAX_ENTRIES: String(MEMPOOL_MAX_ENTRIES), POLL_TIMEOUT_MS: "400" });
     target = cluster.peers[0]!;
-    for (const p of cluster.peers) await waitFor(`${p.name} to know the two others`, async () => ((await p.api.status()).live_peers === 2 ? true : undefined));
+    for (const p of cluster.peers) await waitFor(`${p.name} to know the three others`, async () => ((await p.api.status()).live_peers === 3 ? true : undefined));
     flooder = await joinAs("sibling flooder", target.addr);
     raw = rawClients(target.addr);
   });
