@@ -196,8 +196,9 @@ async function main(): Promise<number> {
   // The peers' effective Snowball parameters (β and c feed the finality target), validated before
   // anything starts: the peers get this process's environment plus --env.
   let snowball: SnowballParams;
+  let depth: number;
   try {
-    snowball = loadConfig({ ...process.env, ...env }).snowball;
+    ({ snowball, maxProcessingHeights: depth } = loadConfig({ ...process.env, ...env }));
   } catch (err) {
     log(`bench: ${err instanceof Error ? err.message : String(err)}`);
     return 2;
@@ -245,7 +246,7 @@ async function main(): Promise<number> {
   if (o.idle > 0) phases.push({ kind: "idle" });
   if (o.rate !== undefined || !o.max) phases.push({ kind: "load", label: "load", rate: o.rate ?? BENCH_DEFAULTS.lightRate });
   if (o.max) phases.push({ kind: "load", label: "saturation", rate: "max" });
-  const ctx: RunContext = { o, env, snowball, abort: abort.signal, log };
+  const ctx: RunContext = { o, env, snowball, depth, abort: abort.signal, log };
 
   let failed = false;
   let output: string | undefined;
@@ -310,6 +311,8 @@ interface RunContext {
   readonly o: Options;
   readonly env: Record<string, string>;
   readonly snowball: SnowballParams;
+  /** MAX_PROCESSING_HEIGHTS: how many undecided heights one poll may cover. */
+  readonly depth: number;
   readonly abort: AbortSignal;
   readonly log: (line: string) => void;
 }
@@ -392,7 +395,7 @@ async function runNetwork(ctx: RunContext, build: BuildSpec, phases: readonly Ph
         },
         abort,
       );
-      if (!abort.aborted) load.push(loadFigures(r, snowball));
+      if (!abort.aborted) load.push(loadFigures(r, snowball, ctx.depth));
     }
     return { meta: meta(o, env, snowball, startupSec, loadAvg, build.commit ?? gitCommit()), exited: net.exited(), idle, load };
   } finally {

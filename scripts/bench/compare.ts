@@ -69,6 +69,7 @@ const LOAD_FIGURES: readonly FigureSpec<LoadFigures>[] = [
   { name: "entries per block", unit: "count", better: "higher", get: (f) => f.throughput.entriesPerBlock },
   { name: "blocks rejected per peer", unit: "/s", better: "lower", get: (f) => f.throughput.blocksRejectedPerSec },
   { name: "QueryStream msgs per height", unit: "count", better: "lower", get: (f) => f.calls.queryMessagesPerHeight },
+  { name: "calls per height per peer", unit: "count", better: "lower", get: (f) => f.calls.queryMessagesPerHeightPerPeer },
   { name: "polls per height per peer", unit: "count", better: "lower", get: (f) => f.calls.pollsPerHeightPerPeer },
   { name: "submit calls", unit: "/s", better: undefined, get: (f) => f.submit.callsPerSec.Submit + f.submit.callsPerSec.SubmitBatch },
   { name: "entries per submit call", unit: "count", better: undefined, get: (f) => f.submit.entriesPerCall },

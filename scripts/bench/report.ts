@@ -4,6 +4,7 @@
  * printed next to the measurement as "met" / "missed" for the reader.
  */
 import type { SnowballParams } from "../../src/consensus/types";
+import { queryLowerBound, type QueryBound } from "./bound";
 import type { LatencySummary } from "./latency";
 import type { LoadPhaseResult } from "./load";
 import type { Snapshot } from "./net";
@@ -140,6 +141,8 @@ export interface LoadFigures {
     readonly queryMessagesPerSec: number;
     readonly queryErrors: number;
     readonly pollsPerHeightPerPeer: number;
+    /** The protocol's floor for queryMessagesPerHeightPerPeer (bound.ts), and β/d for polls. */
+    readonly lowerBound: QueryBound & { readonly pollsPerHeightPerPeer: number };
     readonly failedPollShare: number;
     readonly votesDroppedPerPoll: number;
     /** Summed over peers: contention between competing proposals. */
@@ -284,7 +287,7 @@ export function idleFigures(a: Snapshot, b: Snapshot): IdleFigures {
   };
 }
 
-export function loadFigures(r: LoadPhaseResult, snowball: SnowballParams): LoadFigures {
+export function loadFigures(r: LoadPhaseResult, snowball: SnowballParams, depth: number): LoadFigures {
   const { a, b, c } = r;
   const sec = (b.atMs - a.atMs) / 1000;
   const n = Math.max(1, present(a, b).length);
@@ -355,6 +358,7 @@ export function loadFigures(r: LoadPhaseResult, snowball: SnowballParams): LoadF
       queryMessagesPerSec: queryMsgs / sec,
       queryErrors: queryMsgs - queryOk,
       pollsPerHeightPerPeer: heights > 0 ? polls / heights / n : NaN,
+      lowerBound: { ...queryLowerBound(snowball, depth, n), pollsPerHeightPerPeer: snowball.beta / depth },
       failedPollShare: polls > 0 ? failedPolls / polls : 0,
       votesDroppedPerPoll: polls > 0 ? sum(deltas(a, b, "snowchain_consensus_votes_dropped_total")) / polls : 0,
       preferenceChanges: sum(deltas(a, b, "snowchain_consensus_preference_changes_total")),
@@ -488,6 +492,7 @@ export function formatReport(rep: Report): string {
       `  throughput            ${num(f.throughput.entriesAcceptedPerSec)} entries/s  ${num(f.throughput.blocksAcceptedPerSec, 1)} blocks/s  ${num(f.throughput.entriesPerBlock, 1)} entries/block  rejected ${num(f.throughput.blocksRejectedPerSec, 2)} blocks/s per peer` +
         (f.mode === "max" ? `   target ≥ ${num(f.throughput.targetEntriesPerSec)}${verdict(f.throughput.entriesAcceptedPerSec >= f.throughput.targetEntriesPerSec)}` : ""),
       `  calls per decision    ${num(f.calls.queryMessagesPerHeight)} QueryStream msgs per height (${num(f.calls.queryMessagesPerHeightPerPeer, 1)} per peer), ${num(f.calls.queryMessagesPerSec)} msgs/s; polls per height per peer ${num(f.calls.pollsPerHeightPerPeer, 1)}; failed polls ${pct(100 * f.calls.failedPollShare)}; dropped votes/poll ${num(f.calls.votesDroppedPerPoll, 2)}; query errors ${num(f.calls.queryErrors)}`,
+      `  protocol's floor      ${num(f.calls.lowerBound.messagesPerHeightPerPeer, 1)} msgs per height per peer (β/(c·d) = ${num(f.calls.lowerBound.turnsPerHeight, 2)} turns × ${num(f.calls.lowerBound.membersPerTurn, 1)} distinct members of c·K draws), ${num(f.calls.lowerBound.pollsPerHeightPerPeer, 1)} polls per height per peer (β/d); measured ${num(f.calls.queryMessagesPerHeightPerPeer / f.calls.lowerBound.messagesPerHeightPerPeer, 1)}× the floor`,
       `  calls/s, all peers    ${formatCalls(f.calls.byMethod, f.windowSec)}`,
       submitLine(f.submit),
       `  sync                  ${num(f.sync.blocksFetched)} blocks fetched by catch-up syncs in the window (summed over peers)`,

@@ -50,6 +50,7 @@ function load(label: string, f: { p50: number; p99?: number; accepted: number; h
       queryMessagesPerHeightPerPeer: 60,
       queryMessagesPerSec: 6000,
       queryErrors: 0,
+      lowerBound: { turnsPerHeight: 1.25, membersPerTurn: 9, messagesPerHeightPerPeer: 11.25, pollsPerHeightPerPeer: 5 },
       pollsPerHeightPerPeer: 20,
       failedPollShare: 0,
       votesDroppedPerPoll: 0,
