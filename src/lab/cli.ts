@@ -55,7 +55,7 @@ export function readScenario(file: string, backend?: BackendName): { scenario: S
 
 function makeBackend(s: Scenario, opts: LabRunOptions, dir: string, io: RunIo): Backend {
   const realNet = opts.net === "real";
-  if (s.network.backend === "compose") return new ComposeBackend({ peers: s.network.peers, dir, project: opts.project ?? `snowchain-lab-${process.pid}` });
+  if (s.network.backend === "compose") return new ComposeBackend({ peers: s.network.peers, dir, project: opts.project ?? `snowchain-lab-${process.pid}`, realNet });
   return new LocalBackend({ peers: s.network.peers, dir, realNet, say: (l) => io.out(l), ...(opts.peerCli ? { cliPath: path.resolve(opts.peerCli) } : {}) });
 }
 
