@@ -136,7 +136,8 @@ export async function labClean(results: string, io: RunIo): Promise<number> {
     }
     if (typeof s.leftovers.dataDir === "string") fs.rmSync(s.leftovers.dataDir, { recursive: true, force: true });
     if (typeof s.leftovers.netnsOwner === "number") {
-      for (const name of await removeNetns(s.leftovers.netnsOwner)) io.out(`lab clean: removed ${name} of ${s.runId}`);
+      const names = await removeNetns(s.leftovers.netnsOwner);
+      if (names.length > 0) io.out(`lab clean: removed ${names.join(", ")} of ${s.runId}`);
     }
     if (typeof s.leftovers.project === "string") {
       await removeProject(s.leftovers.project);
