@@ -6,8 +6,9 @@
  */
 module.exports = {
   ...require("./jest.config"),
-  // The Compose scenario is a stage of its own (npm run test:lab:compose, jest.lab-compose.config.js).
-  testPathIgnorePatterns: ["/node_modules/", "/test/lab/compose/"],
+  // The Compose scenario and --net real are stages of their own (npm run test:lab:compose,
+  // jest.lab-compose.config.js; npm run test:lab:real, jest.lab-real.config.js).
+  testPathIgnorePatterns: ["/node_modules/", "/test/lab/compose/", "/test/lab/net-real\\.test\\.ts$"],
   roots: ["<rootDir>/test/lab"],
   // A scenario runs its length, then settles: each test bounds itself.
   testTimeout: 240000,

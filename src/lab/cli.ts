@@ -7,13 +7,14 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { ComposeBackend, cleanComposeProjects, removeProject } from "./backends/compose";
 import { LocalBackend } from "./backends/local";
+import { cleanNetns, removeNetns } from "./backends/netns";
 import type { Backend } from "./backends/backend";
 import { LabError } from "./errors";
 import { parseHistory, runOf } from "./history";
 import { labParams } from "./params";
 import { newSeed } from "./random";
 import { LabRun, writeVerdict, type RunIo } from "./runner";
-import { parseScenario, type BackendName, type Scenario } from "./scenario";
+import { parseScenario, type BackendName, type FaultKind, type Scenario } from "./scenario";
 import { planFaults } from "./schedule";
 import { processAlive, rememberedRuns, forgetRun } from "./state";
 import { verdictTable } from "./verdict-table";
@@ -52,16 +53,19 @@ export function readScenario(file: string, backend?: BackendName): { scenario: S
   return { scenario: backend ? { ...scenario, network: { ...scenario.network, backend } } : scenario, text };
 }
 
-function makeBackend(s: Scenario, opts: LabRunOptions, dir: string): Backend {
-  if (s.network.backend === "compose") return new ComposeBackend({ peers: s.network.peers, dir, project: opts.project ?? `snowchain-lab-${process.pid}` });
-  return new LocalBackend({ peers: s.network.peers, dir, ...(opts.peerCli ? { cliPath: path.resolve(opts.peerCli) } : {}) });
+function makeBackend(s: Scenario, opts: LabRunOptions, dir: string, io: RunIo): Backend {
+  const realNet = opts.net === "real";
+  if (s.network.backend === "compose") return new ComposeBackend({ peers: s.network.peers, dir, project: opts.project ?? `snowchain-lab-${process.pid}`, realNet });
+  return new LocalBackend({ peers: s.network.peers, dir, realNet, say: (l) => io.out(l), ...(opts.peerCli ? { cliPath: path.resolve(opts.peerCli) } : {}) });
 }
+
+/** Kinds that stay at the peers' transport under `--net real`: iptables can cut a link, but without netem it cannot delay, thin or copy one. */
+const TRANSPORT_ONLY: readonly FaultKind[] = ["loss", "delay", "duplicate"];
 
 /** `lab run`: 0 when every check passes, 1 otherwise; LabErrors about the input are thrown before anything starts. */
 export async function labRun(file: string, opts: LabRunOptions, io: LabIo): Promise<number> {
-  if (opts.net === "real") {
-    if (!io.isRoot()) throw new LabError("UNSUPPORTED", "--net real needs root (iptables in each peer's network namespace): run the lab as root, or leave --net out to fault links at the peers' transport");
-    throw new LabError("UNSUPPORTED", "--net real is not built yet: partitions run at the peers' transport (the default); see docs/lab.md");
+  if (opts.net === "real" && !io.isRoot()) {
+    throw new LabError("UNSUPPORTED", "--net real needs root (iptables in each peer's network namespace): run the lab as root, or leave --net out to fault links at the peers' transport");
   }
   const { scenario, text } = readScenario(file, opts.backend);
   if (opts.peerCli !== undefined && scenario.network.backend !== "local") throw new LabError("UNSUPPORTED", "--peer-cli: only the local backend runs another build (Compose runs the image)");
@@ -76,9 +80,13 @@ export async function labRun(file: string, opts: LabRunOptions, io: LabIo): Prom
       // Compose's Prometheus scrapes the lab from its container, through the bridge's gateway.
       metricsHost: scenario.network.backend === "compose" ? "0.0.0.0" : "127.0.0.1",
     },
-    (dir) => makeBackend(scenario, opts, dir),
+    (dir) => makeBackend(scenario, opts, dir, io),
     io,
   );
+  if (opts.net === "real") {
+    const mixed = [...new Set(run.faults.filter((f) => TRANSPORT_ONLY.includes(f.kind)).map((f) => f.kind))];
+    io.out(`lab: --net real: partitions are packet drops (iptables in each peer's network namespace)${mixed.length ? `; ${mixed.join(", ")} stay at the peers' transport (this kernel has no netem)` : ""}`);
+  }
   let interrupts = 0;
   const off = io.onInterrupt(() => {
     interrupts++;
@@ -112,7 +120,7 @@ export function labCheck(dir: string, io: RunIo): number {
   return verdict.valid === true ? 0 : 1;
 }
 
-/** `lab clean`: removes what labs that did not end cleanly left (peer processes, Compose projects, data). */
+/** `lab clean`: removes what labs that did not end cleanly left (peer processes, Compose projects, network namespaces and links, data). */
 export async function labClean(results: string, io: RunIo): Promise<number> {
   let removed = 0;
   for (const s of rememberedRuns(results)) {
@@ -127,6 +135,10 @@ export async function labClean(results: string, io: RunIo): Promise<number> {
       io.out(`lab clean: killed peer process ${pid} of ${s.runId}`);
     }
     if (typeof s.leftovers.dataDir === "string") fs.rmSync(s.leftovers.dataDir, { recursive: true, force: true });
+    if (typeof s.leftovers.netnsOwner === "number") {
+      const names = await removeNetns(s.leftovers.netnsOwner);
+      if (names.length > 0) io.out(`lab clean: removed ${names.join(", ")} of ${s.runId}`);
+    }
     if (typeof s.leftovers.project === "string") {
       await removeProject(s.leftovers.project);
       io.out(`lab clean: removed Compose project ${s.leftovers.project} of ${s.runId}`);
@@ -135,6 +147,7 @@ export async function labClean(results: string, io: RunIo): Promise<number> {
     removed++;
   }
   removed += await cleanComposeProjects(io);
+  removed += await cleanNetns(io);
   io.out(`lab clean: ${removed === 0 ? "nothing to clean" : `cleaned ${removed} run(s)`}`);
   return 0;
 }

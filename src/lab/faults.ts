@@ -37,10 +37,11 @@ const each = (f: PlannedFault, fn: (name: string) => Promise<void>): Promise<unk
 const startAgain = (net: LiveNetwork, name: string): Promise<void> =>
   net.isRunning(name) ? Promise.resolve() : net.backend.startAgain(name).then(() => net.joined(name));
 
-const links: FaultAction = {
-  start: (net, f) => net.setLinks(f.id, f.links ?? [], f.effect!),
+/** `cut`: a partition, which `--net real` does as packet drops; the other link faults stay at the transport. */
+const links = (cut: boolean): FaultAction => ({
+  start: (net, f) => net.setLinks(f.id, f.links ?? [], f.effect!, cut),
   end: (net, f) => net.clearLinks(f.id),
-};
+});
 
 /** Takes each target down with `act` and records how it went. */
 const takeDown =
@@ -80,10 +81,10 @@ export const FAULT_ACTIONS: Readonly<Record<FaultKind, FaultAction>> = {
     },
     end: bringBack,
   },
-  partition: links,
-  loss: links,
-  delay: links,
-  duplicate: links,
+  partition: links(true),
+  loss: links(false),
+  delay: links(false),
+  duplicate: links(false),
   "clock-skew": {
     start: async (net, f) => {
       await each(f, (n) => net.setSkew(n, f.skewMs ?? 0));

@@ -2,10 +2,13 @@
  * The lab's live view of the network it runs: each peer's controls and identity (the node id its
  * Status reports: link faults name remotes by it), which peers are up, the link faults in force
  * and the clock skews. It is what faults act through, and what puts a restarted peer's faults
- * back (a peer forgets them when its process ends).
+ * back (a peer forgets them when its process ends). Cuts (partitions) go to the backend's packet
+ * filter when it has one (`--net real`), every other link fault to the peers' transport; the
+ * history records the one link table either way.
  */
 import type { LinkFault } from "../wire/generated/snowchain/v1/LinkFault";
 import type { Backend } from "./backends/backend";
+import { NO_DROPS, type Drops } from "./backends/iptables";
 import { LabError } from "./errors";
 import type { LinkState } from "./history";
 import { PeerControl } from "./peer-control";
@@ -24,8 +27,8 @@ export class LiveNetwork {
   private readonly controls = new Map<string, PeerControl>();
   private readonly ids = new Map<string, Identity>();
   private readonly running = new Set<string>();
-  /** Link faults by the fault that set them. */
-  private readonly linkFaults = new Map<string, { links: readonly DirectedLink[]; effect: LinkEffect }>();
+  /** Link faults by the fault that set them; `cut`: a whole cut, for the packet filter if there is one. */
+  private readonly linkFaults = new Map<string, { links: readonly DirectedLink[]; effect: LinkEffect; cut: boolean }>();
   private readonly skews = new Map<string, number>();
 
   constructor(
@@ -84,8 +87,9 @@ export class LiveNetwork {
     }
   }
 
-  async setLinks(faultId: string, links: readonly DirectedLink[], effect: LinkEffect): Promise<void> {
-    this.linkFaults.set(faultId, { links, effect });
+  /** `cut`: the fault is a partition, done as packet drops where the backend can (see pushLinks). */
+  async setLinks(faultId: string, links: readonly DirectedLink[], effect: LinkEffect, cut = false): Promise<void> {
+    this.linkFaults.set(faultId, { links, effect, cut });
     await this.pushLinks();
   }
 
@@ -104,37 +108,29 @@ export class LiveNetwork {
 
   /** Every directed link's combined effect: losses compound, delays add, the larger duplication wins. */
   linkTable(): LinkState[] {
-    const table = new Map<string, LinkState>();
-    for (const { links, effect } of this.linkFaults.values()) {
-      for (const l of links) {
-        const key = `${l.from}>${l.to}`;
-        const prev = table.get(key);
-        table.set(
-          key,
-          prev
-            ? {
-                ...prev,
-                drop: 1 - (1 - prev.drop) * (1 - effect.drop),
-                delayMs: prev.delayMs + effect.delayMs,
-                jitterMs: prev.jitterMs + effect.jitterMs,
-                duplicate: Math.max(prev.duplicate, effect.duplicate),
-              }
-            : { from: l.from, to: l.to, ...effect },
-        );
-      }
-    }
-    return [...table.values()];
+    return combine([...this.linkFaults.values()]);
   }
 
   /**
-   * Sends each running peer (or only `only`) the faults of the links it sends on. Remotes are
-   * named by node id and by address: a peer names an outgoing message's remote by the address
-   * until it knows the member behind it.
+   * Sends each running peer (or only `only`) the faults of the links it sends on, and has the
+   * packet filter (if any) cut what is cut in its namespace.
    */
   async pushLinks(only?: readonly string[]): Promise<void> {
-    const table = this.linkTable();
-    if (only === undefined) this.rec.record({ type: "links", links: table });
+    if (only === undefined) this.rec.record({ type: "links", links: this.linkTable() });
     const senders = (only ?? this.names()).filter((n) => this.running.has(n));
+    const filter = this.backend.packetFilter;
+    const faults = [...this.linkFaults.values()];
+    await Promise.all([
+      this.pushTransport(senders, combine(filter ? faults.filter((f) => !f.cut) : faults)),
+      ...(filter ? senders.map((p) => this.pushDrops(p, combine(faults.filter((f) => f.cut)))) : []),
+    ]);
+  }
+
+  /**
+   * Remotes are named by node id and by address: a peer names an outgoing message's remote by
+   * the address until it knows the member behind it.
+   */
+  private async pushTransport(senders: readonly string[], table: readonly LinkState[]): Promise<void> {
     await Promise.all(
       senders.map(async (from) => {
         const groups = new Map<string, { effect: LinkState; peers: string[] }>();
@@ -163,11 +159,35 @@ export class LiveNetwork {
     );
   }
 
+  /** A cut from A to B drops in both namespaces: what A sends to B, and what B gets from A. */
+  private async pushDrops(peer: string, cuts: readonly LinkState[]): Promise<void> {
+    const drops: Drops = {
+      outTo: cuts.filter((l) => l.from === peer).flatMap((l) => this.hostsOf(l.to)),
+      inFrom: cuts.filter((l) => l.to === peer).flatMap((l) => this.hostsOf(l.from)),
+    };
+    try {
+      await this.backend.packetFilter!.set(peer, drops);
+    } catch (err) {
+      throw new LabError("BACKEND", `${peer}: setting its packet drops failed: ${(err as Error).message}`);
+    }
+  }
+
+  /** The address a peer's packets carry: the one the lab reaches it at, on the network the peers share. */
+  private hostsOf(name: string): string[] {
+    const addr = this.backend.peers().find((p) => p.name === name)?.addr;
+    return addr === undefined ? [] : [addr.slice(0, addr.lastIndexOf(":")).replace(/^\[|\]$/g, "")];
+  }
+
   /** Heals every link and clock on every running peer, ignoring peers that do not answer. */
   async resetAll(): Promise<void> {
     this.linkFaults.clear();
     this.skews.clear();
-    await Promise.all(this.names().filter((n) => this.running.has(n)).map((n) => this.controlOf(n).reset().catch(() => undefined)));
+    const filter = this.backend.packetFilter;
+    await Promise.all(
+      this.names()
+        .filter((n) => this.running.has(n))
+        .map((n) => Promise.all([this.controlOf(n).reset().catch(() => undefined), filter?.set(n, NO_DROPS).catch(() => undefined)])),
+    );
   }
 
   close(): void {
@@ -185,4 +205,28 @@ export class LiveNetwork {
     }
     return c;
   }
+}
+
+/** Link faults combined per directed link: losses compound, delays add, the larger duplication wins. */
+function combine(faults: readonly { links: readonly DirectedLink[]; effect: LinkEffect }[]): LinkState[] {
+  const table = new Map<string, LinkState>();
+  for (const { links, effect } of faults) {
+    for (const l of links) {
+      const key = `${l.from}>${l.to}`;
+      const prev = table.get(key);
+      table.set(
+        key,
+        prev
+          ? {
+              ...prev,
+              drop: 1 - (1 - prev.drop) * (1 - effect.drop),
+              delayMs: prev.delayMs + effect.delayMs,
+              jitterMs: prev.jitterMs + effect.jitterMs,
+              duplicate: Math.max(prev.duplicate, effect.duplicate),
+            }
+          : { from: l.from, to: l.to, ...effect },
+      );
+    }
+  }
+  return [...table.values()];
 }

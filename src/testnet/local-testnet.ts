@@ -31,6 +31,10 @@ export interface LocalTestnetOptions {
   baseMetricsPort?: number;
   /** The interface peers listen on and advertise. @default 127.0.0.1 */
   host?: string;
+  /** Peer i's own address to listen on and advertise, over `host` (each peer in a network namespace of its own). @default host for every peer */
+  hostOf?: (index: number) => string;
+  /** A command line peer i's `node` runs under, e.g. `ip netns exec NS`: it must exec node, so that the pid is the peer's. @default none */
+  wrap?: (index: number) => readonly string[];
   /**
    * Extra environment for every peer (e.g. SNOWBALL_BETA, LOG_LEVEL). Peers inherit this process's
    * environment; the per-peer variables and then these override it.
@@ -258,7 +262,7 @@ export class LocalTestnet {
   targetsFile(file: string): void {
     this.targetsPath = path.resolve(file);
     const groups = this.slots.map((p) => ({
-      targets: [`${this.hostForUrl()}:${p.metricsPort}`],
+      targets: [`${this.hostForUrl(p.index)}:${p.metricsPort}`],
       labels: { node_id: p.nodeId },
     }));
     fs.mkdirSync(path.dirname(this.targetsPath), { recursive: true });
@@ -282,11 +286,12 @@ export class LocalTestnet {
   }
 
   private addrOf(i: number): string {
-    return `${this.hostForUrl()}:${this.basePort + i}`;
+    return `${this.hostForUrl(i)}:${this.basePort + i}`;
   }
 
-  private hostForUrl(): string {
-    return this.host.includes(":") ? `[${this.host}]` : this.host;
+  private hostForUrl(i: number): string {
+    const host = this.opts.hostOf?.(i) ?? this.host;
+    return host.includes(":") ? `[${host}]` : host;
   }
 
   private slot(i: number): PeerSlot {
@@ -319,7 +324,8 @@ export class LocalTestnet {
     const log = fs.openSync(p.logFile, "a");
     let child: ChildProcess;
     try {
-      child = spawn(process.execPath, [this.cliPath, "peer", "--exit-with-parent"], {
+      const [cmd, ...args] = [...(this.opts.wrap?.(p.index) ?? []), process.execPath, this.cliPath, "peer", "--exit-with-parent"];
+      child = spawn(cmd!, args, {
         cwd: this.baseDir,
         env: this.peerEnv(p),
         // Stdin is a pipe only this runner holds, never the terminal: when the runner exits, even

@@ -89,7 +89,7 @@ export function registerLab(program: Command, ctx: CliContext): void {
     .action(async (dir: string) => labAction(async () => (await lab()).labCheck(dir, { out: (l) => ctx.out(l), err: (l) => ctx.err(l) })));
   labCommand
     .command("clean")
-    .description("remove what labs that were killed left behind: peer processes, Compose projects, data")
+    .description("remove what labs that were killed left behind: peer processes, Compose projects, network namespaces and links, data")
     .option("--results <dir>", "where the runs' state is kept", "results")
     .action(async (flags: { results: string }) => labAction(async () => (await lab()).labClean(flags.results, { out: (l) => ctx.out(l), err: (l) => ctx.err(l) })));
 }

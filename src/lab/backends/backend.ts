@@ -1,9 +1,11 @@
 /**
  * Where a scenario's network runs. A backend starts and stops whole peers and does the process
  * faults its platform has (signals for local processes, `docker kill|pause|stop` for Compose);
- * network faults and clock skew go through each peer's Lab service and are the same everywhere.
+ * network faults and clock skew go through each peer's Lab service and are the same everywhere,
+ * except partitions under `--net real`, which the backend's packet filter does.
  */
 import type { BackendName } from "../scenario";
+import type { PacketFilter } from "./iptables";
 
 export interface BackendPeer {
   /** The lab's name for it: peer-0 … */
@@ -14,6 +16,8 @@ export interface BackendPeer {
 
 export interface Backend {
   readonly name: BackendName;
+  /** `--net real`: cuts links as packet drops in the peers' namespaces. @default none: every link fault at the transport */
+  readonly packetFilter?: PacketFilter;
   /** Checks what the backend needs (a build, a Docker engine) without starting anything. */
   preflight(): Promise<void>;
   /** Starts `peers` peers with `env` (LAB_CONTROL=1 included) and what `envOf` adds for a peer by name; resolves once each answers Status. */

@@ -3,7 +3,9 @@
  * override that turns LAB_CONTROL on, passes the scenario's environment and puts the project on
  * its own subnet of 198.18.0.0/15 (the benchmarking range), so the lab reaches each replica's
  * gRPC from this host. Process faults are `docker kill|stop|start|pause|unpause`; scale is
- * `up --scale`. Replica N is the lab's peer-(N-1).
+ * `up --scale`. Replica N is the lab's peer-(N-1). With `--net real`, partitions are iptables
+ * drops in each container's network namespace, entered with `nsenter -t <pid> -n` (the pid from
+ * `docker inspect`, again at each window: a restarted container has a new one).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -15,6 +17,7 @@ import type { RunIo } from "../runner";
 import { processAlive } from "../state";
 import type { Backend, BackendPeer } from "./backend";
 import { composeCommand, exec, execOk, ids } from "./docker";
+import { IptablesFilter, type PacketFilter } from "./iptables";
 
 export const IMAGE = "snowchain:local";
 /** Projects the lab makes are named so: `lab clean` finds them by this prefix. */
@@ -25,6 +28,8 @@ export interface ComposeBackendOptions {
   readonly peers: number;
   readonly dir: string;
   readonly project: string;
+  /** `--net real`: partitions as packet drops in the containers' namespaces. @default false */
+  readonly realNet?: boolean;
 }
 
 interface Replica {
@@ -36,6 +41,7 @@ interface Replica {
 
 export class ComposeBackend implements Backend {
   readonly name = "compose" as const;
+  readonly packetFilter?: PacketFilter;
   private compose: string[] = [];
   private replicas: Replica[] = [];
   private readonly root = findPackageRoot(__dirname);
@@ -48,6 +54,7 @@ export class ComposeBackend implements Backend {
     this.envFile = path.join(opts.dir, "compose.env");
     // One /24 of 198.19.0.0/16 per lab process, so two labs never share a subnet.
     this.subnet = `198.19.${process.pid % 250}.0/24`;
+    if (opts.realNet) this.packetFilter = new IptablesFilter((peer) => this.enterNetns(peer));
   }
 
   async preflight(): Promise<void> {
@@ -56,6 +63,10 @@ export class ComposeBackend implements Backend {
     this.compose = await composeCommand();
     if ((await exec("docker", ["image", "inspect", IMAGE], { timeoutMs: 30_000 })).code !== 0) {
       throw new LabError("UNSUPPORTED", `the compose backend runs the image ${IMAGE}: build it first (docker build --network host -t ${IMAGE} .)`);
+    }
+    if (this.packetFilter) {
+      if ((await exec("nsenter", ["--version"], { timeoutMs: 10_000 })).code !== 0) throw new LabError("UNSUPPORTED", "--net real on Compose needs nsenter (util-linux) to enter the containers' network namespaces");
+      await IptablesFilter.preflight();
     }
   }
 
@@ -155,6 +166,13 @@ export class ComposeBackend implements Backend {
     } finally {
       c.close();
     }
+  }
+
+  /** The command line that runs a program in a running replica's network namespace (the engine's host pid). */
+  private async enterNetns(name: string): Promise<string[]> {
+    const pid = (await execOk("docker", ["inspect", "--format", "{{.State.Pid}}", this.replica(name).id])).trim();
+    if (!/^[1-9]\d*$/.test(pid)) throw new LabError("BACKEND", `${name} is not running (docker inspect gave pid ${pid || "none"}): no namespace to cut links in`);
+    return ["nsenter", "-t", pid, "-n"];
   }
 
   private replica(name: string): Replica {

@@ -1,4 +1,4 @@
-/** The docker and Compose command lines the Compose backend runs, and their output. */
+/** The command lines the backends run (docker, Compose, ip, iptables), and their output. */
 import { spawn } from "node:child_process";
 import { LabError } from "../errors";
 
@@ -8,14 +8,17 @@ export interface Exec {
   readonly err: string;
 }
 
-/** Runs a command to its end (killed after timeoutMs); never rejects on a non-zero exit. */
-export function exec(cmd: string, args: readonly string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): Promise<Exec> {
+/** Runs a command to its end (killed after timeoutMs), `input` on its stdin; never rejects on a non-zero exit. */
+export function exec(cmd: string, args: readonly string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number; input?: string } = {}): Promise<Exec> {
   return new Promise((resolve) => {
-    const child = spawn(cmd, [...args], { env: opts.env ?? process.env, cwd: opts.cwd, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(cmd, [...args], { env: opts.env ?? process.env, cwd: opts.cwd, stdio: [opts.input === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
+    // A command that exits before reading all its input makes the pipe fail: its exit code says what went wrong.
+    child.stdin?.on("error", () => undefined);
+    child.stdin?.end(opts.input);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    child.stdout.on("data", (b: Buffer) => out.push(b));
-    child.stderr.on("data", (b: Buffer) => err.push(b));
+    child.stdout!.on("data", (b: Buffer) => out.push(b));
+    child.stderr!.on("data", (b: Buffer) => err.push(b));
     const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 120_000);
     const done = (code: number, extra = ""): void => {
       clearTimeout(timer);

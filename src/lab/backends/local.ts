@@ -2,6 +2,8 @@
  * The local backend: real peer processes through the LocalTestnet (the harness of `npm run
  * testnet`), on loopback ports the lab finds free, data and logs under the run's directory.
  * Faults are signals: SIGKILL, SIGSTOP/SIGCONT, SIGTERM and a start on the same data directory.
+ * With `--net real` each peer runs in a network namespace of its own (netns.ts) and partitions
+ * are iptables drops there (iptables.ts).
  */
 import * as fs from "node:fs";
 import * as net from "node:net";
@@ -9,6 +11,8 @@ import * as path from "node:path";
 import { LocalTestnet } from "../../testnet/local-testnet";
 import { LabError } from "../errors";
 import type { Backend, BackendPeer } from "./backend";
+import { IptablesFilter, type PacketFilter } from "./iptables";
+import { NetnsNetwork } from "./netns";
 
 export interface LocalBackendOptions {
   readonly peers: number;
@@ -16,6 +20,10 @@ export interface LocalBackendOptions {
   readonly dir: string;
   /** The snowchain CLI the peers run (another build, e.g. a deliberately broken one). @default this package's dist */
   readonly cliPath?: string;
+  /** `--net real`: each peer in a network namespace, partitions as packet drops. @default false */
+  readonly realNet?: boolean;
+  /** Lines for the person running the lab (where the peers live). @default none */
+  readonly say?: (line: string) => void;
 }
 
 /** Ports tried for the first peer: below the ephemeral range, away from `npm run testnet`'s 50051. */
@@ -42,23 +50,38 @@ async function freeBlock(n: number): Promise<number> {
 
 export class LocalBackend implements Backend {
   readonly name = "local" as const;
+  readonly packetFilter?: PacketFilter;
   private net?: LocalTestnet;
+  private readonly netns?: NetnsNetwork;
 
-  constructor(private readonly opts: LocalBackendOptions) {}
+  constructor(private readonly opts: LocalBackendOptions) {
+    if (opts.realNet) {
+      const netns = new NetnsNetwork(opts.peers);
+      this.netns = netns;
+      this.packetFilter = new IptablesFilter(async (peer) => netns.wrap(this.index(peer)));
+    }
+  }
 
   async preflight(): Promise<void> {
     const cli = this.opts.cliPath;
     if (cli !== undefined && !fs.existsSync(cli)) throw new LabError("BAD_TARGET", `--peer-cli: ${cli} does not exist`);
+    if (this.netns) await Promise.all([NetnsNetwork.preflight(), IptablesFilter.preflight()]);
   }
 
   async start(env: Readonly<Record<string, string>>, envOf?: (name: string) => Record<string, string>): Promise<void> {
-    const base = await freeBlock(this.opts.peers);
+    const netns = this.netns;
+    if (netns) {
+      await netns.create();
+      this.opts.say?.(`lab: --net real: ${netns.describe()}`);
+    }
+    // In namespaces of their own, every peer has the whole port range to itself.
+    const base = netns ? undefined : await freeBlock(this.opts.peers);
     this.net = new LocalTestnet({
       peers: this.opts.peers,
       baseDir: path.join(this.opts.dir, "net"),
       logDir: path.join(this.opts.dir, "logs"),
-      basePort: base,
-      baseMetricsPort: base + this.opts.peers,
+      ...(base !== undefined ? { basePort: base, baseMetricsPort: base + this.opts.peers } : {}),
+      ...(netns ? { hostOf: (i: number) => netns.hostOf(i), wrap: (i: number) => netns.wrap(i) } : {}),
       env: { ...env },
       ...(envOf ? { envOf: (i: number) => envOf(`peer-${i}`) } : {}),
       ...(this.opts.cliPath ? { cliPath: this.opts.cliPath } : {}),
@@ -100,14 +123,19 @@ export class LocalBackend implements Backend {
   async teardown(): Promise<void> {
     const n = this.net;
     this.net = undefined;
-    if (!n) return;
     // A stop that had to SIGKILL is still a stop: the processes are gone either way.
-    await n.stop().catch(() => undefined);
+    await n?.stop().catch(() => undefined);
     fs.rmSync(path.join(this.opts.dir, "net"), { recursive: true, force: true });
+    // After the peers: a namespace lives on while a process is in it. Made before the peers, so removed even if none started.
+    await this.netns?.remove();
   }
 
   leftovers(): Record<string, unknown> {
-    return { pids: (this.net?.peers ?? []).map((p) => p.pid).filter((p) => p !== undefined), dataDir: path.join(this.opts.dir, "net") };
+    return {
+      pids: (this.net?.peers ?? []).map((p) => p.pid).filter((p) => p !== undefined),
+      dataDir: path.join(this.opts.dir, "net"),
+      ...this.netns?.leftovers(),
+    };
   }
 
   private testnet(): LocalTestnet {
