@@ -27,6 +27,8 @@ export enum ErrorCode {
   UNAUTHENTICATED = "UNAUTHENTICATED",
   /** A new node id claims an address a live member holds. */
   ADDRESS_TAKEN = "ADDRESS_TAKEN",
+  /** A peer that asked to be a member does not answer at the address it gave (the dial-back failed). */
+  UNREACHABLE = "UNREACHABLE",
   /** A feature this peer was not started with (the Lab service without LAB_CONTROL=1). */
   DISABLED = "DISABLED",
 }

@@ -24,11 +24,12 @@ import { PollPacer } from "./ledger/poll-pacer";
 import { Poller } from "./ledger/poller";
 import { Producer } from "./ledger/producer";
 import { Sync } from "./ledger/sync";
-import { createMetrics, type Metrics } from "./metrics/metrics";
+import { createMetrics, recordPoll, type Metrics } from "./metrics/metrics";
 import { readinessOf } from "./metrics/readiness";
 import { MetricsServer, type Readiness } from "./metrics/server";
 import { Benchlist } from "./p2p/benchlist";
 import { Discovery } from "./p2p/discovery";
+import { AdmissionLimiter } from "./p2p/admission";
 import { Handshaker } from "./p2p/handshake";
 import { Sessions } from "./p2p/sessions";
 import { FaultyTransport } from "./p2p/faulty-transport";
@@ -247,7 +248,19 @@ export class SnowchainNode {
     );
     const producer = new Producer(
       { signer, maxProcessingHeights: cfg.maxProcessingHeights },
-      { ledger, behaviour, now, memberIds: () => table.members(), neighbours: () => table.neighbors(), send: (to, block) => network.gossip(to, block), kick },
+      {
+        ledger,
+        behaviour,
+        now,
+        liveMemberIds: () => table.live().map((mem) => mem.nodeId),
+        neighbours: () => table.neighbors(),
+        send: (to, block) => network.gossip(to, block),
+        forward: (leader, entries) => {
+          m.chain.entriesForwarded.inc(entries.length);
+          network.forwardEntries(leader, entries);
+        },
+        kick,
+      },
     );
     const poller: Poller = new Poller({
       ledger,
@@ -256,7 +269,7 @@ export class SnowchainNode {
     });
     const handshaker = new Handshaker(
       { signer, name: cfg.name, selfAddress, genesisId: genesis.id },
-      { table, pool, sessions, now, lastAcceptedHeight: claimedHeight, onRemoteHeight },
+      { table, pool, sessions, admissions: new AdmissionLimiter(now), now, lastAcceptedHeight: claimedHeight, onRemoteHeight },
     );
     const discovery: Discovery = new Discovery(
       { selfId: id, selfAddress, seeds: cfg.seeds, heartbeatMs: cfg.heartbeatMs },
@@ -275,9 +288,21 @@ export class SnowchainNode {
       },
     );
 
+    const sb = cfg.snowball;
     const peerStatus: PeerStatus = {
       nodeId: id,
       name: cfg.name,
+      params: {
+        k: sb.k,
+        alpha_preference: sb.alphaPreference,
+        alpha_confidence: sb.alphaConfidence,
+        beta: sb.beta,
+        concurrent_polls: sb.concurrentPolls,
+        poll_timeout_ms: cfg.pollTimeoutMs,
+        member_grace_ms: cfg.memberGraceMs,
+        max_processing_heights: cfg.maxProcessingHeights,
+      },
+      behaviour: cfg.behaviour,
       address: selfAddress,
       version: this.version,
       knownPeers: () => table.size,
@@ -296,6 +321,12 @@ export class SnowchainNode {
         behaviour,
         receive: (blocks, from) => intake.receive(blocks, from),
         unknownBlock: (blockId, from) => intake.fetch(blockId, from),
+        takeForwarded: (entries) => {
+          const taken = ledger.takeForwarded(entries);
+          if (taken > 0) producer.soon();
+          return taken;
+        },
+        maxForwardEntries: 2 * cfg.maxBlockEntries + 2_000,
         onRemoteHeight,
         maxBlockEntries: cfg.maxBlockEntries,
         rangeLimit: cfg.syncBatch,
@@ -357,13 +388,7 @@ export class SnowchainNode {
       onDecisions: p.onDecisions,
       onPoll: (r: PollReport) => {
         pacer.observe();
-        m.consensus.polls.inc({ outcome: r.successful ? "successful" : "failed" });
-        if (r.endedEarly) m.consensus.pollsEndedEarly.inc();
-        if (r.droppedVotes > 0) m.consensus.votesDropped.inc(r.droppedVotes);
-        m.consensus.pollDuration.observe(r.durationMs / 1000);
-        m.consensus.pollsInFlight.set(engine.inFlight);
-        m.consensus.pollTopShare.set(r.topShare);
-        m.consensus.confidence.set(consensus.confidenceAt(consensus.lastAcceptedHeight + 1));
+        recordPoll(m, r, { inFlight: engine.inFlight, confidence: consensus.confidenceAt(consensus.lastAcceptedHeight + 1) });
       },
       onUnknownBlock: (id, from) => p.intake.fetch(id, from),
       onError: (err) => this.log.error({ err }, "consensus callback failed"),

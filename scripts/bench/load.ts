@@ -8,7 +8,8 @@
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { loadEntryData, newRunId } from "../../src/cli/load/data";
-import { LoadRunner, reasonOf, type LoadStats, type LoadTarget } from "../../src/cli/load/runner";
+import { LoadRunner, reasonOf, type LoadStats } from "../../src/cli/load/runner";
+import { PeerSubmitter } from "../../src/cli/load/targets";
 import { realTimers } from "../../src/cli/load/timers";
 import type { AcceptedBlock__Output } from "../../src/wire/generated/snowchain/v1/AcceptedBlock";
 import { LatencyRecorder, type LatencySummary } from "./latency";
@@ -23,8 +24,18 @@ export interface LoadPhaseOptions {
   readonly label: string;
   /** Entries per second (open loop), or "max": as many as `concurrency` calls in flight allow. */
   readonly rate: number | "max";
-  /** Most submits in flight. */
+  /** Most submit calls in flight. */
   readonly concurrency: number;
+  /** Most entries per call (1: one Submit per entry, the path before SubmitBatch). */
+  readonly batch: number;
+  /** With batch > 1: how long entries may wait for others to share their call. */
+  readonly lingerMs: number;
+  /**
+   * Saturating phase only: most entries of the phase sent and not yet seen accepted (nor
+   * failed). Without it a batched closed loop fills the mempools far faster than consensus
+   * empties them, and the phase measures the backlog, not the network.
+   */
+  readonly maxPending: number;
   /** Seconds of load, warm-up included. */
   readonly durationSec: number;
   /** Seconds at the start whose entries and metrics are left out of the figures. */
@@ -48,6 +59,10 @@ export interface LoadPhaseResult {
   readonly b: Snapshot;
   readonly c: Snapshot;
   readonly runner: LoadStats;
+  /** Submit and SubmitBatch calls the bench made during the window (entries in them: window.sent). */
+  readonly windowCalls: LoadStats["calls"];
+  /** Peers that answered SubmitBatch UNIMPLEMENTED (an older build): they got one Submit per entry. */
+  readonly unbatchedPeers: number;
   /** Entries sent during the window, and what became of them. */
   readonly window: { sent: number; acked: number; failed: number; seen: number; unseen: number };
   /** Send → accepted on the observer; entries still unseen after the drain count as longer than any. */
@@ -72,8 +87,9 @@ class EntryTracker {
   private readonly prefix: Buffer;
   private sentAt: Float64Array = new Float64Array(1 << 16);
   private state: Uint8Array = new Uint8Array(1 << 16);
-  private readonly seqOf = new WeakMap<Buffer, number>();
   nextSeq = 0;
+  /** Entries of the phase seen accepted, or failed: what is not outstanding any more. */
+  private done = 0;
   windowFrom = Infinity;
   windowTo = Infinity;
   readonly finality = new LatencyRecorder();
@@ -90,18 +106,20 @@ class EntryTracker {
     this.grow(seq);
     this.nextSeq = seq + 1;
     const data = loadEntryData(this.runId, seq, this.entryBytes);
-    this.seqOf.set(data, seq);
     this.sentAt[seq] = performance.now();
     this.state[seq]! |= SENT;
     return data;
   }
 
-  seqOfData(data: Buffer): number | undefined {
-    return this.seqOf.get(data);
+  /** Sent, and neither seen accepted nor failed yet. */
+  get outstanding(): number {
+    return this.nextSeq - this.done;
   }
 
   settled(seq: number, ok: boolean): void {
     this.state[seq]! |= ok ? ACKED : FAILED;
+    // An entry can be seen in a block before its acknowledgement arrives.
+    if (!ok && !(this.state[seq]! & SEEN)) this.done++;
     if (ok && this.inWindow(seq)) this.ack.add(performance.now() - this.sentAt[seq]!);
   }
 
@@ -114,6 +132,7 @@ class EntryTracker {
       const end = d.indexOf(0x20, p.length);
       const seq = parseInt(d.toString("latin1", p.length, end < 0 ? d.length : end), 36);
       if (!Number.isInteger(seq) || seq < 0 || seq >= this.nextSeq || this.state[seq]! & SEEN) continue;
+      if (!(this.state[seq]! & FAILED)) this.done++;
       this.state[seq]! |= SEEN;
       if (this.inWindow(seq)) this.finality.add(now - this.sentAt[seq]!);
     }
@@ -170,36 +189,30 @@ export async function runLoadPhase(net: BenchNet, o: LoadPhaseOptions, signal: A
   const stopWatch = (): void => watchAbort.abort();
   signal.addEventListener("abort", stopWatch, { once: true });
   let watchError: unknown;
+  // Accepted entries make room for more in a saturating phase (see maxPending).
+  let onAccepted = (): void => undefined;
   const watching = observer
-    .watchBlocks(fromHeight, (b) => tracker.onBlock(b), watchAbort.signal)
+    .watchBlocks(
+      fromHeight,
+      (b) => {
+        tracker.onBlock(b);
+        onAccepted();
+      },
+      watchAbort.signal,
+    )
     .catch((err: unknown) => (watchError = err));
 
-  const targets: LoadTarget[] = o.submitPeers.map((i) => {
-    const api = net.api(i);
-    const addr = net.testnet.peers[i]!.addr;
-    return {
-      addr,
-      submit: async (data: Buffer) => {
-        const seq = tracker.seqOfData(data);
-        try {
-          const res = await api.submit(data, { timeoutMs: o.submitTimeoutMs });
-          if (seq !== undefined) tracker.settled(seq, true);
-          return res;
-        } catch (err) {
-          if (seq !== undefined) tracker.settled(seq, false);
-          throw err;
-        }
-      },
-    };
-  });
+  const targets = o.submitPeers.map((i) => new PeerSubmitter(net.testnet.peers[i]!.addr, net.api(i), o.submitTimeoutMs));
   const ratePerSec = o.rate === "max" ? SATURATING_RATE : o.rate;
-  const runner = new LoadRunner(
-    { ratePerSec, concurrency: o.concurrency, reportEveryMs: PROGRESS_EVERY_MS },
+  const runner: LoadRunner = new LoadRunner(
+    { ratePerSec, concurrency: o.concurrency, reportEveryMs: PROGRESS_EVERY_MS, batch: o.batch, lingerMs: o.lingerMs },
     {
       now: () => Date.now(),
       timers: realTimers,
       pickTarget: () => targets[Math.floor(Math.random() * targets.length)],
       makeData: (seq) => tracker.makeData(seq),
+      settled: (seq, reason) => tracker.settled(seq, reason === undefined),
+      room: o.rate === "max" ? () => o.maxPending - tracker.outstanding : undefined,
       report: (s, final) => {
         if (final) return;
         const w = tracker.windowCounts();
@@ -210,6 +223,7 @@ export async function runLoadPhase(net: BenchNet, o: LoadPhaseOptions, signal: A
       },
     },
   );
+  onAccepted = () => runner.wake();
   const onAbort = (): void => runner.stop();
   signal.addEventListener("abort", onAbort, { once: true });
 
@@ -217,10 +231,12 @@ export async function runLoadPhase(net: BenchNet, o: LoadPhaseOptions, signal: A
   const running = runner.run();
   await pause(o.warmupSec * 1000, signal);
   tracker.windowFrom = tracker.nextSeq;
+  const callsBefore = runner.stats().calls;
   loop.enable();
   const a = await net.snapshot();
   await pause((o.durationSec - o.warmupSec) * 1000, signal);
   tracker.windowTo = tracker.nextSeq;
+  const callsAfter = runner.stats().calls;
   runner.stop();
   const b = await net.snapshot();
   loop.disable();
@@ -249,6 +265,8 @@ export async function runLoadPhase(net: BenchNet, o: LoadPhaseOptions, signal: A
     b,
     c,
     runner: stats,
+    windowCalls: { Submit: callsAfter.Submit - callsBefore.Submit, SubmitBatch: callsAfter.SubmitBatch - callsBefore.SubmitBatch },
+    unbatchedPeers: targets.filter((t) => !t.batches).length,
     window,
     finality: tracker.finality.summary(window.unseen),
     ack: tracker.ack.summary(),

@@ -79,7 +79,10 @@ export interface LoadFigures {
   readonly label: string;
   readonly mode: "rate" | "max";
   readonly offeredRate?: number;
+  /** Most submit calls in flight. */
   readonly concurrency: number;
+  /** Saturation only: most entries sent and not yet accepted. */
+  readonly maxPending?: number;
   readonly submitPeers: number;
   readonly observer: number;
   readonly windowSec: number;
@@ -144,6 +147,8 @@ export interface LoadFigures {
     /** Calls made by all peers in the window, by gRPC method (stream messages for QueryStream). */
     readonly byMethod: Readonly<Record<string, number>>;
   };
+  /** The submit path itself: how entries reached the peers, and what that cost. */
+  readonly submit: SubmitFigures;
   /** Catch-up syncs during the window: a peer fetching accepted blocks instead of deciding them. */
   readonly sync: { readonly blocksFetched: number; readonly peersSyncingAtEnd: number };
   readonly mempool: { readonly sumAtEnd: number; readonly maxAtEnd: number };
@@ -153,6 +158,23 @@ export interface LoadFigures {
   readonly benchLoopDelayP99Ms: number;
   /** Set when the observer's block stream failed mid-phase (e.g. the observer died). */
   readonly watchFailure?: string;
+}
+
+export interface SubmitFigures {
+  /** Most entries per call the bench was told to send (1: one Submit per entry). */
+  readonly batch: number;
+  /** Peers that had no SubmitBatch (an older build) and got one Submit per entry. */
+  readonly unbatchedPeers: number;
+  /** Calls the bench made per second of the window, by method. */
+  readonly callsPerSec: { readonly Submit: number; readonly SubmitBatch: number };
+  /** Entries sent per call in the window. */
+  readonly entriesPerCall: number;
+  /** Time the peers took to answer, from their own histograms (snowchain_grpc_server_handling_seconds). */
+  readonly servedMs: { readonly Submit: HistFigures; readonly SubmitBatch: HistFigures };
+  /** New entries the peers took into their mempools per second (snowchain_chain_entries_submitted_total). */
+  readonly newEntriesPerSec: number;
+  /** The bench's CPU time per acknowledged entry, µs: the client's share of the submit path. */
+  readonly benchCpuUsPerAckedEntry?: number;
 }
 
 export interface Report {
@@ -289,6 +311,7 @@ export function loadFigures(r: LoadPhaseResult, snowball: SnowballParams): LoadF
     mode: r.opts.rate === "max" ? "max" : "rate",
     offeredRate: r.opts.rate === "max" ? undefined : r.opts.rate,
     concurrency: r.opts.concurrency,
+    maxPending: r.opts.rate === "max" ? r.opts.maxPending : undefined,
     submitPeers: r.opts.submitPeers.length,
     observer: r.opts.observer,
     windowSec: sec,
@@ -337,6 +360,7 @@ export function loadFigures(r: LoadPhaseResult, snowball: SnowballParams): LoadF
       preferenceChanges: sum(deltas(a, b, "snowchain_consensus_preference_changes_total")),
       byMethod: callsByMethod(a, b),
     },
+    submit: submitFigures(r, a, b, sec),
     sync: {
       blocksFetched: sum(deltas(a, b, "snowchain_sync_blocks_fetched_total")),
       peersSyncingAtEnd: sum(b.peers.map((p) => total(p, "snowchain_sync_active"))),
@@ -349,9 +373,25 @@ export function loadFigures(r: LoadPhaseResult, snowball: SnowballParams): LoadF
   };
 }
 
+function submitFigures(r: LoadPhaseResult, a: Snapshot, b: Snapshot, sec: number): SubmitFigures {
+  const calls = r.windowCalls;
+  const callCount = calls.Submit + calls.SubmitBatch;
+  const served = (method: string): HistFigures => histFigures(mergedDelta(a, b, "snowchain_grpc_server_handling_seconds", { method }));
+  const benchCpuSec = (b.benchCpu.user + b.benchCpu.system - a.benchCpu.user - a.benchCpu.system) / 1e6;
+  return {
+    batch: r.opts.batch,
+    unbatchedPeers: r.unbatchedPeers,
+    callsPerSec: { Submit: calls.Submit / sec, SubmitBatch: calls.SubmitBatch / sec },
+    entriesPerCall: callCount > 0 ? r.window.sent / callCount : 0,
+    servedMs: { Submit: served("Submit"), SubmitBatch: served("SubmitBatch") },
+    newEntriesPerSec: sum(deltas(a, b, "snowchain_chain_entries_submitted_total")) / sec,
+    benchCpuUsPerAckedEntry: r.window.acked > 0 ? (1e6 * benchCpuSec) / r.window.acked : undefined,
+  };
+}
+
 // ---- text ----
 
-function ms(x: number | undefined): string {
+export function ms(x: number | undefined): string {
   if (x === undefined || Number.isNaN(x)) return "-";
   if (x === Infinity) return "never";
   if (x < 10) return `${x.toFixed(2)} ms`;
@@ -359,12 +399,12 @@ function ms(x: number | undefined): string {
   return `${(x / 1000).toFixed(2)} s`;
 }
 
-function num(x: number, digits = 0): string {
+export function num(x: number, digits = 0): string {
   if (!Number.isFinite(x)) return "-";
   return x.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
-function pct(x: number, digits = 1): string {
+export function pct(x: number, digits = 1): string {
   return `${x.toFixed(digits)} %`;
 }
 
@@ -392,6 +432,19 @@ function resourceLines(r: ResourceFigures): string[] {
   ];
 }
 
+function submitLine(s: SubmitFigures): string {
+  const how =
+    s.batch === 1
+      ? "one Submit per entry (--batch 1)"
+      : `SubmitBatch of ≤ ${s.batch}` + (s.unbatchedPeers > 0 ? ` (${s.unbatchedPeers} peer(s) without SubmitBatch got Submit)` : "");
+  const served = (h: HistFigures): string => (h.count > 0 ? `p50 ${ms(h.p50)} mean ${ms(h.mean)}` : "-");
+  return (
+    `  submit path           ${how}: SubmitBatch ${num(s.callsPerSec.SubmitBatch)}/s + Submit ${num(s.callsPerSec.Submit)}/s, ${num(s.entriesPerCall, 1)} entries/call; ` +
+    `served in: SubmitBatch ${served(s.servedMs.SubmitBatch)}, Submit ${served(s.servedMs.Submit)}; peers took ${num(s.newEntriesPerSec)} new entries/s; ` +
+    `bench ${s.benchCpuUsPerAckedEntry === undefined ? "-" : `${num(s.benchCpuUsPerAckedEntry, 1)} µs`} CPU per acked entry`
+  );
+}
+
 export function formatReport(rep: Report): string {
   const m = rep.meta;
   const s = m.snowball;
@@ -416,7 +469,7 @@ export function formatReport(rep: Report): string {
     );
   }
   for (const f of rep.load) {
-    const offered = f.mode === "max" ? `saturating: ${f.concurrency} submits in flight` : `${num(f.offeredRate ?? 0)} entries/s offered (open loop)`;
+    const offered = f.mode === "max" ? `saturating: ${f.concurrency} calls in flight, ≤ ${num(f.maxPending ?? Infinity)} entries pending,` : `${num(f.offeredRate ?? 0)} entries/s offered (open loop)`;
     const e = f.entries;
     const errs = Object.entries(e.errorsByReason)
       .map(([k, v]) => `${k} ${v}`)
@@ -436,6 +489,7 @@ export function formatReport(rep: Report): string {
         (f.mode === "max" ? `   target ≥ ${num(f.throughput.targetEntriesPerSec)}${verdict(f.throughput.entriesAcceptedPerSec >= f.throughput.targetEntriesPerSec)}` : ""),
       `  calls per decision    ${num(f.calls.queryMessagesPerHeight)} QueryStream msgs per height (${num(f.calls.queryMessagesPerHeightPerPeer, 1)} per peer), ${num(f.calls.queryMessagesPerSec)} msgs/s; polls per height per peer ${num(f.calls.pollsPerHeightPerPeer, 1)}; failed polls ${pct(100 * f.calls.failedPollShare)}; dropped votes/poll ${num(f.calls.votesDroppedPerPoll, 2)}; query errors ${num(f.calls.queryErrors)}`,
       `  calls/s, all peers    ${formatCalls(f.calls.byMethod, f.windowSec)}`,
+      submitLine(f.submit),
       `  sync                  ${num(f.sync.blocksFetched)} blocks fetched by catch-up syncs in the window (summed over peers)`,
       `  mempool at end        ${num(f.mempool.sumAtEnd)} entries over all peers (max ${num(f.mempool.maxAtEnd)})` +
         (f.peersMeasured < rep.meta.peers ? `;  only ${f.peersMeasured} of ${rep.meta.peers} peers measured (the others were down)` : ""),

@@ -1,7 +1,7 @@
 import * as grpc from "@grpc/grpc-js";
 import { parseId } from "../chain/codec";
 import type { Block, EntryId } from "../chain/types";
-import { ErrorCode, SnowchainError } from "../errors";
+import { ErrorCode, SnowchainError, isSnowchainError } from "../errors";
 import type { AcceptedBlock } from "../wire/generated/snowchain/v1/AcceptedBlock";
 import type { ClientHandlers } from "../wire/generated/snowchain/v1/Client";
 import type { GetBlockRequest__Output } from "../wire/generated/snowchain/v1/GetBlockRequest";
@@ -11,12 +11,17 @@ import type { GetChainResponse } from "../wire/generated/snowchain/v1/GetChainRe
 import type { GetEntryRequest__Output } from "../wire/generated/snowchain/v1/GetEntryRequest";
 import type { GetEntryResponse } from "../wire/generated/snowchain/v1/GetEntryResponse";
 import type { StatusRequest__Output } from "../wire/generated/snowchain/v1/StatusRequest";
+import type { ConsensusParams } from "../wire/generated/snowchain/v1/ConsensusParams";
 import type { StatusResponse } from "../wire/generated/snowchain/v1/StatusResponse";
 import type { SubmitRequest__Output } from "../wire/generated/snowchain/v1/SubmitRequest";
 import type { SubmitResponse } from "../wire/generated/snowchain/v1/SubmitResponse";
+import type { SubmitBatchRequest__Output } from "../wire/generated/snowchain/v1/SubmitBatchRequest";
+import type { SubmitBatchResponse } from "../wire/generated/snowchain/v1/SubmitBatchResponse";
+import type { SubmitResult } from "../wire/generated/snowchain/v1/SubmitResult";
 import type { WatchBlocksRequest__Output } from "../wire/generated/snowchain/v1/WatchBlocksRequest";
 import { acceptedToWire } from "../wire/convert";
-import type { Ledger } from "../ledger/ledger";
+import { SUBMIT_BATCH_LIMITS } from "../wire/limits";
+import type { EntryState, Ledger } from "../ledger/ledger";
 import { observeServed, unary, type HandlerContext } from "./handler";
 import { toServiceError } from "../wire/status";
 
@@ -24,6 +29,9 @@ import { toServiceError } from "../wire/status";
 export interface PeerStatus {
   readonly nodeId: string;
   readonly name: string;
+  /** The consensus parameters in force. */
+  readonly params: ConsensusParams;
+  readonly behaviour: string;
   readonly address: string;
   readonly version: string;
   knownPeers(): number;
@@ -64,18 +72,77 @@ function acceptance(ledger: Ledger, id: EntryId, call: { on(event: "cancelled", 
   });
 }
 
+/** What a durable entry's submitter is told: its id, and its height once accepted. */
+function acknowledgement(state: EntryState): SubmitResponse & { id: Buffer } {
+  if (state.state === "unknown") throw new SnowchainError(ErrorCode.UNAVAILABLE, "entry was not stored");
+  const id = Buffer.from(state.entry.id, "hex");
+  return state.state === "accepted" ? { id, accepted: true, height: state.height } : { id, accepted: false, height: 0 };
+}
+
+/**
+ * Refusals that concern one entry of a batch (its data, or no room for it): the others go on.
+ * Anything else (the store failed, the peer is stopping) fails the whole call, so no entry is
+ * ever reported stored beside one whose write failed (a duplicate in the batch would be).
+ */
+const PER_ENTRY_REFUSALS: ReadonlySet<ErrorCode> = new Set([ErrorCode.INVALID_ARGUMENT, ErrorCode.TOO_LARGE, ErrorCode.OVERLOADED]);
+
+/** Refuses a batch beyond SUBMIT_BATCH_LIMITS as a whole, naming the bound it crossed. */
+function checkBatchBounds(entries: readonly Buffer[]): void {
+  const { maxEntries, maxBytes } = SUBMIT_BATCH_LIMITS;
+  if (entries.length > maxEntries) {
+    throw new SnowchainError(ErrorCode.TOO_LARGE, `batch of ${entries.length} entries is over SubmitBatch's limit of ${maxEntries} entries: split it`, {
+      entries: entries.length,
+      limit: maxEntries,
+    });
+  }
+  let bytes = 0;
+  for (const e of entries) bytes += e.length;
+  if (bytes > maxBytes) {
+    throw new SnowchainError(ErrorCode.TOO_LARGE, `batch of ${bytes} bytes of entries is over SubmitBatch's limit of ${maxBytes} bytes: split it`, {
+      bytes,
+      limit: maxBytes,
+    });
+  }
+}
+
 export function clientService(deps: ClientServiceDeps): ClientHandlers {
   const { ledger } = deps;
   return {
     Submit: unary<SubmitRequest__Output, SubmitResponse>(deps, "Submit", async (req, call) => {
       const state = await ledger.submit(req.data);
-      if (state.state === "unknown") throw new SnowchainError(ErrorCode.UNAVAILABLE, "entry was not stored");
-      const id = Buffer.from(state.entry.id, "hex");
+      const ack = acknowledgement(state);
       if (state.state === "pending") deps.onSubmitted();
-      if (state.state === "accepted") return { id, accepted: true, height: state.height };
-      if (!req.wait_for_acceptance) return { id, accepted: false, height: 0 };
-      const { height } = await acceptance(ledger, state.entry.id, call);
-      return { id, accepted: true, height };
+      if (ack.accepted || !req.wait_for_acceptance) return ack;
+      const { height } = await acceptance(ledger, ack.id.toString("hex"), call);
+      return { id: ack.id, accepted: true, height };
+    }),
+
+    SubmitBatch: unary<SubmitBatchRequest__Output, SubmitBatchResponse>(deps, "SubmitBatch", async (req, call) => {
+      checkBatchBounds(req.entries);
+      // Every submit reaches the journal in this synchronous loop, so the whole batch is one
+      // group commit (one write, one fsync). The answer waits for all of them: an entry that
+      // repeats an earlier one of the batch is reported only once that one is durable too.
+      const settled = await Promise.allSettled(req.entries.map((data) => ledger.submit(data)));
+      const refusedBy: Record<string, number> = {};
+      let pending = false;
+      const results = settled.map((s): SubmitResult => {
+        if (s.status === "fulfilled") {
+          pending ||= s.value.state === "pending";
+          return { acknowledged: acknowledgement(s.value) };
+        }
+        const err: unknown = s.reason;
+        if (!isSnowchainError(err) || !PER_ENTRY_REFUSALS.has(err.code)) throw err;
+        const e = toServiceError(err);
+        refusedBy[err.code] = (refusedBy[err.code] ?? 0) + 1;
+        return { refused: { code: e.code, reason: err.code, message: e.details } };
+      });
+      if (pending) deps.onSubmitted();
+      const refused = req.entries.length - results.filter((r) => r.acknowledged).length;
+      if (refused > 0) {
+        // One line per batch, not per entry: a full mempool would otherwise log a line per entry.
+        deps.log.warn({ method: "SubmitBatch", caller: call.getPeer(), refused, entries: req.entries.length, reasons: refusedBy }, "entries refused");
+      }
+      return { results };
     }),
 
     GetEntry: unary<GetEntryRequest__Output, GetEntryResponse>(deps, "GetEntry", (req) => {
@@ -192,5 +259,7 @@ export function statusOf(ledger: Ledger, peer: PeerStatus): StatusResponse {
     syncing: peer.syncing(),
     preferred_height: chain.length > 0 ? chain[chain.length - 1]!.height : c.lastAcceptedHeight,
     genesis_id: Buffer.from(ledger.genesis().id, "hex"),
+    params: peer.params,
+    behaviour: peer.behaviour,
   };
 }

@@ -115,3 +115,10 @@ export function throughTransport<Req, Res>(
     transport.receive(senderOf(call), method, () => handle(call, once));
   };
 }
+
+/** The caller's host, from grpc-js's peer string ("127.0.0.1:5123", "[::1]:5123", "ipv4:…"): what per-source limits count. */
+export function callerHost(call: { getPeer(): string }): string {
+  const bare = call.getPeer().replace(/^ipv[46]:/, "");
+  const colon = bare.lastIndexOf(":");
+  return colon > 0 ? bare.slice(0, colon) : bare;
+}

@@ -8,6 +8,8 @@ import type { FetchBlockRequest__Output } from "../wire/generated/snowchain/v1/F
 import type { FetchBlockResponse } from "../wire/generated/snowchain/v1/FetchBlockResponse";
 import type { FetchRangeRequest__Output } from "../wire/generated/snowchain/v1/FetchRangeRequest";
 import type { FetchRangeResponse } from "../wire/generated/snowchain/v1/FetchRangeResponse";
+import type { ForwardEntriesRequest__Output } from "../wire/generated/snowchain/v1/ForwardEntriesRequest";
+import type { ForwardEntriesResponse } from "../wire/generated/snowchain/v1/ForwardEntriesResponse";
 import type { GetAcceptedRequest__Output } from "../wire/generated/snowchain/v1/GetAcceptedRequest";
 import type { GetAcceptedResponse } from "../wire/generated/snowchain/v1/GetAcceptedResponse";
 import type { GossipRequest__Output } from "../wire/generated/snowchain/v1/GossipRequest";
@@ -19,7 +21,7 @@ import type { Ledger } from "../ledger/ledger";
 import { MAX_MESSAGE_BYTES } from "../wire/channel";
 import { MAX_QUERY_HEIGHTS } from "../wire/limits";
 import { DIRECT_TRANSPORT } from "../wire/transport";
-import { blockFromWire, blockToWire, optionalIdToBytes } from "../wire/convert";
+import { blockFromWire, blockToWire, claimedId, optionalIdToBytes } from "../wire/convert";
 import { observeServed, peerUnary, senderOf, unauthenticated, type PeerHandlerContext } from "./handler";
 import { statusName, toServiceError } from "../wire/status";
 
@@ -33,6 +35,10 @@ export interface MessageServiceDeps extends PeerHandlerContext {
    */
   readonly receive: (blocks: readonly Block[], fromNodeId: string) => readonly unknown[];
   readonly onRemoteHeight: (nodeId: string, height: number) => void;
+  /** Entries a member forwarded to this peer (it leads the next height): returns how many were new. */
+  readonly takeForwarded: (entries: readonly Buffer[]) => number;
+  /** Most entries one forward may carry. */
+  readonly maxForwardEntries: number;
   /** A member's query named a block unknown here: fetch it from that member. */
   readonly unknownBlock: (id: string, from: string) => void;
   readonly maxBlockEntries: number;
@@ -68,10 +74,23 @@ export function messageService(deps: MessageServiceDeps): MessageManagerHandlers
   const { ledger, behaviour } = deps;
   const transport = deps.transport ?? DIRECT_TRANSPORT;
 
-  /** Blocks from the wire worth learning: those at or below the accepted height are not even hashed. */
+  /**
+   * Blocks from the wire worth learning. Those at or below the accepted height are not even
+   * hashed, nor those whose claimed id this peer holds already: every asker that prefers a block
+   * sends it once, and hashing its entries again each time was most of a big block's cost. A
+   * false claim can only make this peer skip a block (the asker's loss); a block is only ever
+   * taken under the id its fields hash to.
+   */
   function fresh(wire: readonly WireBlockOut[]): Block[] {
     const floor = ledger.lastAcceptedHeight;
-    return wire.filter((b) => b.height > floor).map((b) => blockFromWire(b, deps.maxBlockEntries));
+    const out: Block[] = [];
+    for (const b of wire) {
+      if (b.height <= floor) continue;
+      const claim = claimedId(b);
+      if (claim !== undefined && ledger.blockById(claim) !== undefined) continue;
+      out.push(blockFromWire(b, deps.maxBlockEntries));
+    }
+    return out;
   }
 
   /** Learns the query's blocks, then answers as the behaviour says; undefined: no answer at all. */
@@ -169,6 +188,13 @@ export function messageService(deps: MessageServiceDeps): MessageManagerHandlers
         page.push(blockToWire(b));
       }
       return { blocks: page, last_accepted_height: behaviour.claimedHeight(ledger.durableHeight) };
+    }),
+
+    ForwardEntries: peerUnary<ForwardEntriesRequest__Output, ForwardEntriesResponse>(deps, "ForwardEntries", (req) => {
+      if (req.entries.length > deps.maxForwardEntries) {
+        throw new SnowchainError(ErrorCode.INVALID_ARGUMENT, `a forward carries at most ${deps.maxForwardEntries} entries, got ${req.entries.length}`);
+      }
+      return { taken: deps.takeForwarded(req.entries) };
     }),
 
     GetAccepted: peerUnary<GetAcceptedRequest__Output, GetAcceptedResponse>(deps, "GetAccepted", (req, _sender, call) => {

@@ -10,14 +10,14 @@ import type { PingResponse } from "../wire/generated/snowchain/v1/PingResponse";
 import { nodeIdOf } from "../chain/keys";
 import { ErrorCode, SnowchainError } from "../errors";
 import { isValidPeer, type PeerAddress } from "../wire/peer-info";
-import { peerUnary, throughTransport, unary, type PeerHandlerContext } from "./handler";
+import { callerHost, peerUnary, throughTransport, unary, type PeerHandlerContext } from "./handler";
 
 /** The handshake's answering side (p2p's Handshaker implements it). */
 export interface HandshakeAnswers {
   /** @throws SnowchainError WRONG_NETWORK, INVALID_ARGUMENT */
   answerHello(req: HelloRequest__Output): HelloResponse;
-  /** @throws SnowchainError UNAUTHENTICATED, ADDRESS_TAKEN, INVALID_ARGUMENT */
-  answerHandshake(req: HandshakeRequest__Output): HandshakeResponse;
+  /** `source`: the caller's host, for rate limits. @throws SnowchainError UNAUTHENTICATED, ADDRESS_TAKEN, INVALID_ARGUMENT, OVERLOADED, UNREACHABLE */
+  answerHandshake(req: HandshakeRequest__Output, source: string): Promise<HandshakeResponse>;
 }
 
 /** What the PeerManager service asks of membership (p2p's Discovery implements it). */
@@ -48,7 +48,7 @@ export function peerService(deps: PeerServiceDeps): PeerManagerHandlers {
   return {
     // The two handshake calls are the only peer calls a stranger may make: they are how it stops being one.
     Hello: throughTransport(deps, "Hello", keyHolder, unary<HelloRequest__Output, HelloResponse>(deps, "Hello", (req) => handshakes.answerHello(req))),
-    Handshake: throughTransport(deps, "Handshake", keyHolder, unary<HandshakeRequest__Output, HandshakeResponse>(deps, "Handshake", (req) => handshakes.answerHandshake(req))),
+    Handshake: throughTransport(deps, "Handshake", keyHolder, unary<HandshakeRequest__Output, HandshakeResponse>(deps, "Handshake", (req, call) => handshakes.answerHandshake(req, callerHost(call)))),
     ExchangePeers: peerUnary<ExchangePeersRequest__Output, ExchangePeersResponse>(deps, "ExchangePeers", (req, sender) => {
       if (req.known.length > MAX_EXCHANGE) {
         throw new SnowchainError(ErrorCode.INVALID_ARGUMENT, `known lists ${req.known.length} peers, at most ${MAX_EXCHANGE} allowed`);

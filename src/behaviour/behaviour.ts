@@ -73,6 +73,12 @@ export interface Behaviour {
   observeQuery?(asker: string, tipId: BlockId | undefined): void;
   /** The blocks to propose for a draft: an honest peer makes exactly one. */
   propose(draft: ProposalDraft): Block[];
+  /**
+   * Whether it proposes only in its turn (first of a height's proposer order, or once its window
+   * passed) and otherwise forwards its entries to the leader, as the protocol asks. An
+   * equivocator does not wait: it proposes whenever it has entries.
+   */
+  readonly waitsItsTurn: boolean;
   /** Which neighbours are sent which of the proposed blocks. */
   gossip(blocks: readonly Block[], neighbours: readonly GossipTarget[]): Gossip[];
   /** The accepted blocks served to a peer that syncs from this one, heights from..to; undefined: no answer. */

@@ -6,10 +6,12 @@ import { HonestBehaviour } from "./honest";
 /**
  * Equivocator: proposes two different blocks at every height it proposes at — the same entries,
  * timestamps a millisecond apart, both validly signed — and sends each to a different half of its
- * neighbours. Two signed blocks of one proposer at one height are evidence against it.
+ * neighbours, whether or not it is its turn in the height's proposer order. Two signed blocks of
+ * one proposer at one height are evidence against it.
  */
 export class EquivocatorBehaviour extends HonestBehaviour {
   override readonly name: BehaviourName = "equivocator";
+  override readonly waitsItsTurn = false;
 
   override propose(draft: ProposalDraft): Block[] {
     const fields = { height: draft.parent.height + 1, parentId: draft.parent.id, entries: draft.entries.map((e) => e.data) };

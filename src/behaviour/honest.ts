@@ -9,6 +9,7 @@ import type { AcceptedReport, Behaviour, BehaviourName, Gossip, GossipTarget, Le
  */
 export class HonestBehaviour implements Behaviour {
   readonly name: BehaviourName = "honest";
+  readonly waitsItsTurn: boolean = true;
 
   constructor(protected readonly view: LedgerView) {}
 

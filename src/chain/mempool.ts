@@ -75,6 +75,25 @@ export class Mempool implements Iterable<Entry> {
     return added;
   }
 
+  /**
+   * Adds entries this peer never acknowledged (those of another peer's rejected block: their own
+   * peer keeps them journaled and proposes them again), only while the mempool holds less than
+   * `share` of either bound: a flood of losing siblings may help liveness, never crowd out this
+   * peer's own clients. Returns how many were added.
+   */
+  addForeign(entries: Iterable<Entry>, share: number): number {
+    const maxEntries = Math.floor(this.limits.maxEntries * share);
+    const maxBytes = Math.floor(this.limits.maxBytes * share);
+    let added = 0;
+    for (const entry of entries) {
+      if (this.entries.has(entry.id)) continue;
+      if (this.entries.size + 1 > maxEntries || this.totalBytes + entry.data.length > maxBytes) break;
+      this.insert(entry);
+      added++;
+    }
+    return added;
+  }
+
   /** Removes these entries if pending (e.g. once accepted); returns how many were. */
   remove(ids: Iterable<EntryId>): number {
     let removed = 0;

@@ -7,6 +7,7 @@ import type { GetChainResponse__Output } from "../wire/generated/snowchain/v1/Ge
 import type { GetEntryResponse__Output } from "../wire/generated/snowchain/v1/GetEntryResponse";
 import type { StatusResponse__Output } from "../wire/generated/snowchain/v1/StatusResponse";
 import type { SubmitResponse__Output } from "../wire/generated/snowchain/v1/SubmitResponse";
+import type { SubmitBatchResponse__Output } from "../wire/generated/snowchain/v1/SubmitBatchResponse";
 
 /** Deadline of a unary call that does not wait for consensus. */
 export const CALL_TIMEOUT_MS = 10_000;
@@ -21,6 +22,11 @@ export function createClient(addr: string): ClientClient {
 export interface SnowchainApi {
   /** Submit; with `waitForAcceptance` the call answers once the entry is in an accepted block. */
   submit(data: Buffer, opts?: { waitForAcceptance?: boolean; timeoutMs?: number }): Promise<SubmitResponse__Output>;
+  /**
+   * Several entries in one call (at most SUBMIT_BATCH_LIMITS): one result per entry, in order,
+   * once every acknowledged one is durable. A peer built before SubmitBatch answers UNIMPLEMENTED.
+   */
+  submitBatch(entries: readonly Buffer[], opts?: { timeoutMs?: number }): Promise<SubmitBatchResponse__Output>;
   getEntry(id: Buffer): Promise<GetEntryResponse__Output>;
   /** One page: the server bounds how many blocks it returns. `toHeight` 0 means "to the tip". */
   getChain(fromHeight: number, toHeight: number): Promise<GetChainResponse__Output>;
@@ -50,6 +56,10 @@ export class GrpcSnowchainApi implements SnowchainApi {
   submit(data: Buffer, opts: { waitForAcceptance?: boolean; timeoutMs?: number } = {}): Promise<SubmitResponse__Output> {
     const req = { data, wait_for_acceptance: opts.waitForAcceptance ?? false };
     return unary((cb) => this.stub.Submit(req, deadline(opts.timeoutMs ?? CALL_TIMEOUT_MS), cb));
+  }
+
+  submitBatch(entries: readonly Buffer[], opts: { timeoutMs?: number } = {}): Promise<SubmitBatchResponse__Output> {
+    return unary((cb) => this.stub.SubmitBatch({ entries: [...entries] }, deadline(opts.timeoutMs ?? CALL_TIMEOUT_MS), cb));
   }
 
   getEntry(id: Buffer): Promise<GetEntryResponse__Output> {

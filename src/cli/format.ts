@@ -99,6 +99,17 @@ export interface StatusJson {
   syncing: boolean;
   preferredHeight: number;
   genesisId: string;
+  behaviour: string;
+  params: {
+    k: number;
+    alphaPreference: number;
+    alphaConfidence: number;
+    beta: number;
+    concurrentPolls: number;
+    pollTimeoutMs: number;
+    memberGraceMs: number;
+    maxProcessingHeights: number;
+  } | null;
 }
 
 export function statusJson(s: StatusResponse__Output): StatusJson {
@@ -116,6 +127,19 @@ export function statusJson(s: StatusResponse__Output): StatusJson {
     syncing: s.syncing,
     preferredHeight: Number(s.preferred_height),
     genesisId: hex(s.genesis_id),
+    behaviour: s.behaviour,
+    params: s.params
+      ? {
+          k: s.params.k,
+          alphaPreference: s.params.alpha_preference,
+          alphaConfidence: s.params.alpha_confidence,
+          beta: s.params.beta,
+          concurrentPolls: s.params.concurrent_polls,
+          pollTimeoutMs: s.params.poll_timeout_ms,
+          memberGraceMs: Number(s.params.member_grace_ms),
+          maxProcessingHeights: s.params.max_processing_heights,
+        }
+      : null,
   };
 }
 
@@ -134,6 +158,16 @@ export function formatStatus(s: StatusJson): string[] {
     ["mempool", `${s.mempoolSize} entries`],
     ["syncing", s.syncing ? "yes" : "no"],
     ["genesis", s.genesisId],
+    ["behaviour", s.behaviour],
+    ...(s.params
+      ? ([
+          [
+            "consensus",
+            `K=${s.params.k} αP=${s.params.alphaPreference} αC=${s.params.alphaConfidence} β=${s.params.beta} polls in flight ${s.params.concurrentPolls}, ` +
+              `poll timeout ${s.params.pollTimeoutMs} ms, member grace ${s.params.memberGraceMs} ms, ${s.params.maxProcessingHeights} undecided heights`,
+          ],
+        ] as Array<[string, string]>)
+      : []),
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`);

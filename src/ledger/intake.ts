@@ -43,7 +43,7 @@ export class BlockIntake {
     const { added, orphans } = ledger.learn(blocks, (block, err) => {
       refused.push(err);
       this.deps.log.warn({ peer: from, height: block.height, block: block.id, reason: (err as Error).message }, "invalid block refused");
-    });
+    }, from);
     if (added.length > 0) this.deps.kick();
     for (const o of orphans) {
       if (o.height > ledger.lastAcceptedHeight + this.opts.maxProcessingHeights + MAX_PARENT_FETCH) {
@@ -64,7 +64,8 @@ export class BlockIntake {
       .fetchBlock(from, id)
       .then((block) => {
         if (!block || block.id !== id) return;
-        const { orphans } = ledger.learn(child ? [block, child] : [block]);
+        // Fetched because `from` voted for it or sent its child: counted against `from` too.
+        const { orphans } = ledger.learn(child ? [block, child] : [block], undefined, from);
         this.deps.kick();
         if (orphans.some((o) => o.id === block.id)) this.fetch(block.parentId, from, depth - 1, block);
       })

@@ -4,12 +4,16 @@ import { proposerScore } from "../chain/proposer";
 import type { Block, BlockId, Entry, EntryId } from "../chain/types";
 import { validateBlock, validateEntryData, type BlockLimits } from "../chain/validate";
 import { Consensus, type Decisions } from "../consensus/consensus";
-import type { SnowballParams } from "../consensus/types";
+import type { NodeId, SnowballParams } from "../consensus/types";
 import { ErrorCode, SnowchainError } from "../errors";
 import type { Metrics } from "../metrics/metrics";
 import type { AcceptanceEvents, AcceptedListener } from "./acceptance-events";
 import type { AcceptedChain } from "./accepted-chain";
+import { SenderQuota } from "./sender-quota";
+import { EquivocationDetector, type Equivocation } from "./equivocation";
 import type { PendingEntries } from "./pending-entries";
+
+export type { Equivocation };
 
 export interface LedgerOptions {
   readonly snowball: SnowballParams;
@@ -27,13 +31,6 @@ export interface LedgerDeps {
   readonly metrics?: Metrics;
   /** Evidence of an equivocating proposer (tests and the lab listen). */
   readonly onEquivocation?: (evidence: Equivocation) => void;
-}
-
-/** Two signed blocks of one proposer at one height. */
-export interface Equivocation {
-  readonly proposer: string;
-  readonly height: number;
-  readonly blocks: readonly [BlockId, BlockId];
 }
 
 export type EntryState =
@@ -74,8 +71,8 @@ export class Ledger {
   private adopting = 0;
   /** Blocks the consensus accepted while a sync was storing: decided again after it. */
   private deferred: Block[] = [];
-  /** Undecided heights → proposer → the first block seen from it there: a second one is equivocation. */
-  private readonly proposals = new Map<number, Map<string, BlockId>>();
+  private readonly equivocations: EquivocationDetector;
+  private readonly quota = new SenderQuota();
   private readonly maxClockSkewMs: number;
 
   constructor(
@@ -85,6 +82,7 @@ export class Ledger {
     const last = deps.chain.lastDurable();
     this.state = new Consensus(opts.snowball, { id: last.id, height: last.height }, CONSENSUS_OPTIONS);
     this.maxClockSkewMs = opts.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS;
+    this.equivocations = new EquivocationDetector(deps);
     // Accepted entries leave the mempool but stay in the journal until it is rewritten.
     deps.events.onAccepted(() => {
       deps.entries
@@ -202,10 +200,11 @@ export class Ledger {
 
   /**
    * Validates and adds blocks learned from a peer (gossip, a query, a fetch), lowest first.
-   * Invalid blocks are skipped and reported through `invalid`; blocks with unknown parents are
-   * returned as orphans.
+   * Invalid blocks are skipped and reported through `invalid`, as are blocks past the undecided
+   * data `from` may make this peer hold (SenderQuota); blocks with unknown parents are returned
+   * as orphans.
    */
-  learn(blocks: readonly Block[], invalid: (block: Block, err: unknown) => void = () => {}): LearnResult {
+  learn(blocks: readonly Block[], invalid: (block: Block, err: unknown) => void = () => {}, from?: NodeId): LearnResult {
     const added: Block[] = [];
     const orphans: Block[] = [];
     const sorted = [...blocks].sort((a, b) => a.height - b.height);
@@ -229,9 +228,15 @@ export class Ledger {
         invalid(block, err);
         continue;
       }
+      const over = from === undefined ? undefined : this.quota.check(from, block, (id) => c.has(id));
+      if (over !== undefined) {
+        invalid(block, new SnowchainError(ErrorCode.OVERLOADED, `block ${block.id.slice(0, 16)}… refused: ${over}`));
+        continue;
+      }
       if (c.add(block) === "added") {
         added.push(block);
-        this.checkEquivocation(block);
+        if (from !== undefined) this.quota.record(from, block);
+        this.equivocations.check(block);
       }
     }
     this.updateGauges();
@@ -249,16 +254,34 @@ export class Ledger {
     return chain.length > 0 ? chain[chain.length - 1]! : this.acceptedAt(this.state.lastAcceptedHeight)!;
   }
 
-  /** The oldest pending entries that fit in a block on `parent` and are not in its ancestry. */
-  entriesFor(parent: Block): Entry[] {
-    const { maxBlockEntries, maxBlockBytes } = this.opts.limits;
-    return this.deps.entries.pick(maxBlockEntries, maxBlockBytes, (id) => this.entryInAncestry(id, parent));
+  /** The oldest pending entries that fit in a block on `parent` (or in the given bounds) and are not in its ancestry. */
+  entriesFor(parent: Block, maxEntries = this.opts.limits.maxBlockEntries, maxBytes = this.opts.limits.maxBlockBytes): Entry[] {
+    return this.deps.entries.pick(maxEntries, maxBytes, (id) => this.entryInAncestry(id, parent));
+  }
+
+  /**
+   * Entries a member forwarded because this peer leads the next height: pending here too, in
+   * memory only (the member that acknowledged them keeps them journaled until they are
+   * accepted), as far as the mempool's bounds allow. Each is checked as a submit is.
+   * Returns how many were new here.
+   */
+  takeForwarded(data: readonly Buffer[]): number {
+    if (this.failed) return 0;
+    let taken = 0;
+    for (const d of data) {
+      validateEntryData(d, this.opts.limits);
+      const entry = makeEntry(d);
+      if (this.deps.chain.isAccepted(entry.id) || this.deps.entries.get(entry.id)) continue;
+      if (!this.deps.entries.hold(entry)) break;
+      taken++;
+    }
+    return taken;
   }
 
   /** This peer's own proposal joins the undecided blocks (it was built valid). */
   addOwn(block: Block): boolean {
     const added = this.state.add(block) === "added";
-    if (added) this.checkEquivocation(block);
+    if (added) this.equivocations.check(block);
     this.updateGauges();
     return added;
   }
@@ -294,7 +317,7 @@ export class Ledger {
       m?.consensus.blocksRejected.inc(d.rejected.length);
     }
     if (d.preferenceChanges > 0) m?.consensus.preferenceChanges.inc(d.preferenceChanges);
-    for (const h of this.proposals.keys()) if (h <= consensus.lastAcceptedHeight) this.proposals.delete(h);
+    this.equivocations.decidedUpTo(consensus.lastAcceptedHeight);
     this.updateGauges();
   }
 
@@ -391,25 +414,6 @@ export class Ledger {
       this.deps.metrics?.sync.conflicts.inc();
       this.deps.log.error({ height: b.height, ours: b.id, adopted: stored.id }, "fork: this peer accepted a block the synced chain does not have");
     }
-  }
-
-  /**
-   * Two validly signed blocks of one proposer at one height (both passed validation, signatures
-   * included) are evidence that it equivocated: logged with both ids and counted. The blocks stay
-   * candidates — Snowball decides between them like any conflict — but the proposer is named.
-   */
-  private checkEquivocation(block: Block): void {
-    let at = this.proposals.get(block.height);
-    if (!at) this.proposals.set(block.height, (at = new Map()));
-    const first = at.get(block.proposer);
-    if (first === undefined) {
-      at.set(block.proposer, block.id);
-      return;
-    }
-    if (first === block.id) return;
-    this.deps.metrics?.byzantine.equivocations.inc();
-    this.deps.log.warn({ proposer: block.proposer, height: block.height, first, second: block.id }, "equivocation: one proposer signed two blocks at one height");
-    this.deps.onEquivocation?.({ proposer: block.proposer, height: block.height, blocks: [first, block.id] });
   }
 
   /** Is the entry in the accepted chain or in a processing ancestor of (and including) `parent`? */

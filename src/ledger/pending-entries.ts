@@ -1,7 +1,11 @@
 import type { Mempool } from "../chain/mempool";
+import { ErrorCode, isSnowchainError } from "../errors";
 import type { MempoolJournal } from "../chain/mempool-journal";
 import type { Block, Entry, EntryId } from "../chain/types";
 import type { Metrics } from "../metrics/metrics";
+
+/** Entries acknowledged by other peers take at most this share of the mempool's bounds (the rest stays for clients). */
+export const FOREIGN_SHARE = 0.5;
 
 /** The journal is rewritten once it holds this many bytes. @default 8 MiB */
 const JOURNAL_SLACK_BYTES = 8 * 1024 * 1024;
@@ -54,6 +58,21 @@ export class PendingEntries {
     this.updateGauge();
   }
 
+  /**
+   * An entry another peer acknowledged, held here so this peer can propose it: pending, not
+   * journaled (its own peer journaled it). Returns false when the mempool is full.
+   */
+  hold(entry: Entry): boolean {
+    try {
+      this.deps.mempool.add(entry);
+    } catch (err) {
+      if (isSnowchainError(err, ErrorCode.OVERLOADED)) return false;
+      throw err;
+    }
+    this.updateGauge();
+    return true;
+  }
+
   /** The oldest pending entries that fit, skipping those `exclude` names (see Mempool.pick). */
   pick(maxEntries: number, maxBytes: number, exclude: (id: EntryId) => boolean): Entry[] {
     return this.deps.mempool.pick(maxEntries, maxBytes, exclude);
@@ -65,10 +84,15 @@ export class PendingEntries {
     this.updateGauge();
   }
 
-  /** Entries of blocks that will never be accepted come back, unless accepted meanwhile. */
+  /**
+   * Entries of blocks that will never be accepted. Those this peer acknowledged never left its
+   * mempool (an entry leaves only once accepted), so what is missing here was acknowledged by
+   * another peer, which keeps it journaled and proposes it again: it is taken in only within
+   * FOREIGN_SHARE of the mempool's bounds.
+   */
   returnFrom(blocks: readonly Block[]): void {
     const back = blocks.flatMap((b) => b.entries).filter((e) => !this.deps.isAccepted(e.id));
-    if (back.length > 0) this.deps.mempool.restore(back);
+    if (back.length > 0) this.deps.mempool.addForeign(back, FOREIGN_SHARE);
     this.updateGauge();
   }
 

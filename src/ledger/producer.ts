@@ -1,51 +1,78 @@
 import type { Behaviour, GossipTarget } from "../behaviour/behaviour";
 import type { Signer } from "../chain/keys";
-import { proposerRank } from "../chain/proposer";
-import type { Block, BlockId } from "../chain/types";
+import { proposerScore } from "../chain/proposer";
+import type { Block, BlockId, Entry, EntryId } from "../chain/types";
 import type { Decisions } from "../consensus/consensus";
 import type { Ledger } from "./ledger";
 
-/** Under contention, how much later each rank of the proposer order proposes. @default 5 */
-const PROPOSER_WINDOW_MS = 5;
-/** How long after a rejection proposals stay staggered. @default 2000 */
-const CONTENTION_MEMORY_MS = 2_000;
+/**
+ * How long each rank of a height's proposer order waits for the ones before it to propose, before
+ * it proposes itself (ms). Long enough for a forward and a gossip on a loaded machine; it only
+ * matters when the leader of a height is gone or says nothing. @default 50
+ */
+export const PROPOSER_WINDOW_MS = 50;
+/**
+ * A block comes at least this long after its parent (by the parent's timestamp, waiting at most
+ * this long whatever the proposer's clock says), as Snowman++'s minimum block delay: at light load
+ * entries of several submits share one block, which costs the network one decision instead of
+ * several; full blocks are still 20 a second. @default 50
+ */
+export const MIN_BLOCK_INTERVAL_MS = 50;
+/** Most entries, and entry bytes, sent to a leader in one forward. */
+const MAX_FORWARD_ENTRIES = 2_000;
+const MAX_FORWARD_BYTES = 4 * 1024 * 1024;
+/** Entries remembered as forwarded (each once per leader) before the memory is reset. */
+const MAX_FORWARDED_REMEMBERED = 200_000;
 
 export interface ProducerOptions {
   /** This peer's identity: proposals are signed with it, and its node id ranks it in the proposer order. */
   readonly signer: Signer;
   /** Most undecided heights this peer builds on before it waits for decisions. */
   readonly maxProcessingHeights: number;
+  /** Each rank's wait for the ones before it (ms). @default PROPOSER_WINDOW_MS */
+  readonly windowMs?: number;
 }
 
 export interface ProducerDeps {
   readonly ledger: Ledger;
   readonly behaviour: Behaviour;
   readonly now: () => number;
-  /** Members by node id (the proposer order ranks them) and the neighbours proposals are gossiped to. */
-  readonly memberIds: () => readonly string[];
+  /** Members that answer, by node id: the proposer order of a height ranks them (and this peer). */
+  readonly liveMemberIds: () => readonly string[];
   readonly neighbours: () => readonly GossipTarget[];
   /** Sends a block to one neighbour; failures are the neighbour's problem, not the proposal's. */
   readonly send: (to: GossipTarget, block: Block) => void;
+  /** Hands pending entries to the member that leads the next height; failures only cost the fallback. */
+  readonly forward: (leader: string, entries: readonly Entry[]) => void;
   /** New undecided blocks: polls should run. */
   readonly kick: () => void;
 }
 
 /**
- * When and what this peer proposes. Submits arriving in the same tick share one block, and one
- * block is proposed per parent. Under contention (blocks were rejected lately: several peers
- * propose at the same heights and all but one lose) a peer waits its rank in the height's
- * proposer order times a short window, so the first-ranked peer's block usually reaches the
- * others before they propose a rival and they build on top of it instead; without contention
- * there is no wait. Safety never depends on this: Snowball decides between whatever is proposed.
- * What the blocks are and who hears of them is the Behaviour's.
+ * When and what this peer proposes, Snowman++-style (avalanchego vms/proposervm/proposer/windower.go,
+ * with windows of milliseconds instead of seconds): each height has a proposer order, the node ids
+ * ranked by proposerScore(height, id) — the order its initial preference follows too. The first
+ * member of it that answers, the *leader*, proposes at once, a block of every entry it holds; the
+ * others forward their pending entries to it and propose themselves only if their window (rank ×
+ * PROPOSER_WINDOW_MS) passes and nobody proposed at that height yet. So one block per height
+ * carries everyone's entries, instead of every peer proposing its own and all but one losing.
+ * Entries stay pending (and journaled) where they were acknowledged until they are accepted: a
+ * leader that crashes or drops them costs a window, never an entry. Safety never depends on any
+ * of this: Snowball decides between whatever is proposed. What the blocks are and who hears of them
+ * is the Behaviour's.
  */
 export class Producer {
   private scheduled = false;
+  private timer: NodeJS.Timeout | undefined;
   private active = false;
-  private lastRejectionMs = Number.NEGATIVE_INFINITY;
   /** Parents this peer already proposed on, in the consensus of `epoch`. */
   private proposedOn = new Set<BlockId>();
   private epoch: number;
+  /** The parent this peer waits on (its leader has its entries), since when. */
+  private waiting: { parentId: BlockId; sinceMs: number } | undefined;
+  /** Entries already forwarded, to which leader: each goes to a leader once. */
+  private readonly forwarded = new Map<EntryId, string>();
+  private lastOrder: { key: string; order: string[] } | undefined;
 
   constructor(
     private readonly opts: ProducerOptions,
@@ -62,36 +89,77 @@ export class Producer {
 
   stop(): void {
     this.active = false;
+    if (this.timer) clearTimeout(this.timer);
   }
 
-  /** What a poll decided: proposals on decided parents may go again, and rejections mean contention. */
+  /** What a poll decided: proposals on decided parents may go again; accepted entries are done. */
   onDecisions(d: Decisions): void {
-    if (d.rejected.length > 0) this.lastRejectionMs = this.deps.now();
     for (const b of [...d.accepted, ...d.rejected]) this.proposedOn.delete(b.parentId);
-    if (d.accepted.length > 0) this.soon();
+    for (const b of d.accepted) for (const e of b.entries) this.forwarded.delete(e.id);
+    if (d.accepted.length > 0 || d.rejected.length > 0) this.soon();
   }
 
-  /** Proposes shortly (batched), if there is something to propose. */
+  /** Proposes (or forwards) shortly, batched: submits of one tick share one block. */
   soon(): void {
     if (this.scheduled || !this.active) return;
     this.scheduled = true;
-    const delay = this.delayMs();
-    const run = (): void => {
+    setImmediate(() => {
       this.scheduled = false;
-      if (this.active) this.propose();
-    };
-    if (delay > 0) setTimeout(run, delay);
-    else setImmediate(run);
+      if (this.active) this.step();
+    });
   }
 
-  private propose(): void {
-    const { ledger, behaviour } = this.deps;
+  /** The node ids of this height's proposer order, first first (this peer and the members that answer). */
+  order(height: number): string[] {
+    const ids = [this.opts.signer.nodeId, ...this.deps.liveMemberIds()];
+    const key = `${height}|${ids.join()}`;
+    // Asked once per proposal step: the order only changes with the height or the live members.
+    if (this.lastOrder?.key !== key) {
+      const order = ids.map((id) => ({ id, score: proposerScore(height, id) })).sort((a, b) => (a.score < b.score ? -1 : a.score > b.score ? 1 : 0)).map((x) => x.id);
+      this.lastOrder = { key, order };
+    }
+    return this.lastOrder.order;
+  }
+
+  private step(): void {
+    const { ledger } = this.deps;
     if (ledger.epoch !== this.epoch) {
       this.epoch = ledger.epoch;
       this.proposedOn = new Set();
     }
     const parent = ledger.proposalParent(this.opts.maxProcessingHeights);
     if (!parent || this.proposedOn.has(parent.id)) return;
+    const order = this.order(parent.height + 1);
+    const rank = order.indexOf(this.opts.signer.nodeId);
+    if (rank === 0 || !this.deps.behaviour.waitsItsTurn) {
+      const early = Math.min(MIN_BLOCK_INTERVAL_MS, parent.timestampMs + MIN_BLOCK_INTERVAL_MS - this.deps.now());
+      if (early > 0 && this.deps.behaviour.waitsItsTurn) this.later(early);
+      else this.propose(parent);
+      return;
+    }
+    // Not the leader: the leader gets our entries, and we wait our window on this parent.
+    if (this.waiting?.parentId !== parent.id) this.waiting = { parentId: parent.id, sinceMs: this.deps.now() };
+    this.forwardTo(order[0]!, parent);
+    const left = this.waiting.sinceMs + rank * (this.opts.windowMs ?? PROPOSER_WINDOW_MS) - this.deps.now();
+    if (left <= 0) {
+      // Nobody before us proposed on this parent in time (else it would not be the preferred tip).
+      this.propose(parent);
+      return;
+    }
+    this.later(left);
+  }
+
+  /** Steps again in `ms` (one timer: a later call replaces it). */
+  private later(ms: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (this.active) this.step();
+    }, ms);
+  }
+
+  private propose(parent: Block): void {
+    const { ledger, behaviour } = this.deps;
     const entries = ledger.entriesFor(parent);
     if (entries.length === 0) return;
     const blocks = behaviour.propose({
@@ -103,16 +171,23 @@ export class Producer {
     const added = blocks.filter((b) => ledger.addOwn(b));
     if (added.length === 0) return;
     this.proposedOn.add(parent.id);
+    this.waiting = undefined;
     this.deps.kick();
     for (const { block, to } of behaviour.gossip(added, this.deps.neighbours())) {
       for (const n of to) this.deps.send(n, block);
     }
   }
 
-  private delayMs(): number {
-    if (this.deps.now() - this.lastRejectionMs > CONTENTION_MEMORY_MS) return 0;
-    const chain = this.deps.ledger.preferredChain();
-    const height = (chain.length > 0 ? chain[chain.length - 1]!.height : this.deps.ledger.lastAcceptedHeight) + 1;
-    return proposerRank(height, this.opts.signer.nodeId, this.deps.memberIds()) * PROPOSER_WINDOW_MS;
+  /** Pending entries the leader was not sent yet, in batches it can take. */
+  private forwardTo(leader: string, parent: Block): void {
+    const fresh: Entry[] = [];
+    // Entries accepted by a sync never pass onDecisions: a bound keeps the memory of them finite.
+    if (this.forwarded.size > MAX_FORWARDED_REMEMBERED) this.forwarded.clear();
+    for (const e of this.deps.ledger.entriesFor(parent, MAX_FORWARD_ENTRIES, MAX_FORWARD_BYTES)) {
+      if (this.forwarded.get(e.id) === leader) continue;
+      fresh.push(e);
+      this.forwarded.set(e.id, leader);
+    }
+    if (fresh.length > 0) this.deps.forward(leader, fresh);
   }
 }

@@ -11,6 +11,7 @@
  * (the consensus core returns plain numbers and node.ts turns them into gauges).
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { PollReport } from "../consensus/engine";
 
 /** Histogram buckets for every `_seconds` metric: 1 ms to 30 s, roughly ×2.5 per step. */
 export const DURATION_BUCKETS: readonly number[] = Object.freeze([
@@ -93,6 +94,8 @@ export interface ChainMetrics {
   entriesSubmitted: Counter;
   /** Entries in blocks this peer accepted. */
   entriesAccepted: Counter;
+  /** Pending entries this peer forwarded to the leader of the next height. */
+  entriesForwarded: Counter;
   mempoolEntries: Gauge;
 }
 
@@ -205,6 +208,7 @@ export function createMetrics(opts: MetricsOptions): Metrics {
   const chain: ChainMetrics = {
     entriesSubmitted: counter("snowchain_chain_entries_submitted_total", "Entries submitted to this peer"),
     entriesAccepted: counter("snowchain_chain_entries_accepted_total", "Entries in accepted blocks"),
+    entriesForwarded: counter("snowchain_chain_entries_forwarded_total", "Pending entries forwarded to the leader of the next height"),
     mempoolEntries: gauge("snowchain_chain_mempool_entries", "Entries waiting in the mempool"),
   };
   const sync: SyncMetrics = {
@@ -294,4 +298,15 @@ export function describeMetrics(registry: Registry): MetricDescription[] {
 /** Names of the metrics in `registry` that snowchain defines (prefix `snowchain_`), sorted. */
 export function metricNames(registry: Registry): string[] {
   return describeMetrics(registry).map((m) => m.name);
+}
+
+/** One poll's report as metrics: outcome, early end, dropped votes, duration, and the gauges it moves. */
+export function recordPoll(m: Metrics, r: PollReport, now: { readonly inFlight: number; readonly confidence: number }): void {
+  m.consensus.polls.inc({ outcome: r.successful ? "successful" : "failed" });
+  if (r.endedEarly) m.consensus.pollsEndedEarly.inc();
+  if (r.droppedVotes > 0) m.consensus.votesDropped.inc(r.droppedVotes);
+  m.consensus.pollDuration.observe(r.durationMs / 1000);
+  m.consensus.pollsInFlight.set(now.inFlight);
+  m.consensus.pollTopShare.set(r.topShare);
+  m.consensus.confidence.set(now.confidence);
 }

@@ -115,10 +115,13 @@ export class Discovery {
       .slice(0, max);
   }
 
-  /** A ping from a member: it is alive, at this height. Strangers' pings change nothing. */
+  /**
+   * A ping from a member, at this height. It does not make the member live: only answers this
+   * peer receives do (a caller that cannot be reached back must not keep a place in the sample
+   * by calling). Strangers' pings change nothing.
+   */
   pinged(nodeId: string, lastAcceptedHeight: number): void {
     if (!this.deps.table.has(nodeId)) return;
-    this.deps.table.markOk(nodeId, this.deps.now());
     this.deps.onRemoteHeight(nodeId, lastAcceptedHeight);
   }
 

@@ -7,6 +7,7 @@ import type { HelloRequest__Output } from "../wire/generated/snowchain/v1/HelloR
 import type { HelloResponse } from "../wire/generated/snowchain/v1/HelloResponse";
 import { isDialable } from "../wire/host-port";
 import { NODE_ID, PROTOCOL_VERSION } from "../wire/peer-info";
+import type { AdmissionLimiter } from "./admission";
 import type { MemberInfo, MemberTable } from "./membership";
 import type { PeerPool } from "./peer-network";
 import type { Sessions } from "./sessions";
@@ -31,6 +32,8 @@ export interface HandshakerDeps {
   readonly table: MemberTable;
   readonly pool: PeerPool;
   readonly sessions: Sessions;
+  /** Rate limits and the bound on dial-backs of admissions. */
+  readonly admissions: AdmissionLimiter;
   readonly now: () => number;
   readonly lastAcceptedHeight: () => number;
   readonly onRemoteHeight: (nodeId: string, height: number) => void;
@@ -54,7 +57,8 @@ export function handshakePayload(genesisId: string, nonce: Uint8Array, address: 
 /**
  * The handshake of peer.proto, both sides: this peer dialling another (`dial`), and answering one
  * that dials it (`answerHello`, `answerHandshake`). A peer becomes a member only by proving it
- * holds the key of its node id, and a new id cannot take a live member's address; each side then
+ * holds the key of its node id and answering at the address it gives (this peer dials it back),
+ * and a new id cannot take a live member's address; each side then
  * holds a session token from the other, so later calls need no claim of who sends them.
  */
 export class Handshaker {
@@ -95,8 +99,9 @@ export class Handshaker {
       return { kind: "refused", reason: `its signature does not prove it holds the key of ${nodeId}` };
     }
     if (hello.nonce.length !== NONCE_BYTES) return { kind: "refused", reason: "its nonce is malformed" };
-    // An address it cannot be dialed at is replaced by the one that just answered.
-    const member: MemberInfo = { nodeId, address: isDialable(hello.address) ? hello.address : address, name: cleanName(hello.name) };
+    // It is kept at the address it advertises only if that address proves to be it too; else at the one that just answered.
+    const advertised = hello.address !== address && isDialable(hello.address) && (await this.reachable(hello.address, hello.public_key)) === undefined;
+    const member: MemberInfo = { nodeId, address: advertised ? hello.address : address, name: cleanName(hello.name) };
     const sessionForThem = this.deps.sessions.issue(nodeId);
     const done = await client.handshake({
       public_key: signer.publicKey,
@@ -145,11 +150,15 @@ export class Handshaker {
   }
 
   /**
-   * PeerManager.Handshake: the caller's proof of its key, for the challenge its Hello got. Then it
-   * is a member (unless a live member holds its address) and each side has the other's token.
-   * @throws UNAUTHENTICATED (no challenge, or a signature that does not verify), FAILED_PRECONDITION (address taken)
+   * PeerManager.Handshake: the caller's proof of its key, for the challenge its Hello got. A
+   * member already known at that address just gets a new token. Anyone else is a candidate: its
+   * admission is rate-limited (per source host and in total), and it becomes a member only when
+   * this peer has dialled the address it advertised and found the same key answering there (a
+   * Hello of our own): an address nobody listens at, or someone else's, admits nobody.
+   * @throws UNAUTHENTICATED (no challenge, or a signature that does not verify), ADDRESS_TAKEN,
+   *   OVERLOADED (admissions rate-limited), UNREACHABLE (the dial-back failed)
    */
-  answerHandshake(req: HandshakeRequest__Output): HandshakeResponse {
+  async answerHandshake(req: HandshakeRequest__Output, source: string): Promise<HandshakeResponse> {
     const key = req.public_key.toString("hex");
     const challenge = this.challenges.get(key);
     this.challenges.delete(key);
@@ -162,12 +171,47 @@ export class Handshaker {
     }
     if (req.session.length === 0) throw new SnowchainError(ErrorCode.INVALID_ARGUMENT, "session is missing");
     const member: MemberInfo = { nodeId, address: challenge.address, name: challenge.name };
-    if (!this.deps.table.upsert(member, this.deps.now())) {
-      throw new SnowchainError(ErrorCode.ADDRESS_TAKEN, `another live member holds ${challenge.address}`);
-    }
+    if (this.deps.table.get(nodeId)?.address !== member.address) await this.admit(member, req.public_key, source);
     this.deps.sessions.hold(challenge.address, req.session);
     this.deps.onRemoteHeight(nodeId, req.last_accepted_height);
     return { session: this.deps.sessions.issue(nodeId), last_accepted_height: this.deps.lastAcceptedHeight() };
+  }
+
+  /** Makes a proven key a member at its address, once the limits allow it and a dial-back found it there. */
+  private async admit(member: MemberInfo, publicKey: Buffer, source: string): Promise<void> {
+    const { table, admissions } = this.deps;
+    if (table.holdsLive(member.address, member.nodeId)) {
+      throw new SnowchainError(ErrorCode.ADDRESS_TAKEN, `another live member holds ${member.address}`);
+    }
+    const limited = admissions.take(source);
+    if (limited) throw new SnowchainError(ErrorCode.OVERLOADED, `admissions are rate-limited: ${limited}; handshake again later`);
+    const why = await admissions.dialBack(() => this.reachable(member.address, publicKey));
+    if (why) {
+      if (!table.all().some((m) => m.address === member.address)) this.deps.pool.drop(member.address);
+      throw new SnowchainError(ErrorCode.UNREACHABLE, `dialled back at ${member.address}: ${why}`);
+    }
+    if (!table.upsert(member, this.deps.now())) {
+      throw new SnowchainError(ErrorCode.ADDRESS_TAKEN, `another live member holds ${member.address}`);
+    }
+  }
+
+  /**
+   * Whether the holder of `publicKey` answers at `address`: a Hello with a fresh nonce, which it
+   * must sign. Returns why not, or undefined. Hello changes nothing at the remote but a challenge
+   * that expires, so dialling back a caller that is dialling us cannot deadlock or loop.
+   */
+  private async reachable(address: string, publicKey: Buffer): Promise<string | undefined> {
+    const nonce = randomBytes(NONCE_BYTES);
+    try {
+      const hello = await this.deps.pool.client(address).hello({ ...this.introduction(), nonce });
+      if (!hello.public_key.equals(publicKey)) return `another key answers there (${nodeIdOf(hello.public_key)})`;
+      if (!verifySignature(publicKey, handshakePayload(this.opts.genesisId, nonce, hello.address), hello.signature)) {
+        return "the answer's signature does not verify";
+      }
+      return undefined;
+    } catch (err) {
+      return (err as Error).message;
+    }
   }
 
   private remember(key: string, c: Challenge): void {

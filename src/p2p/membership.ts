@@ -57,9 +57,7 @@ export class MemberTable implements Membership {
    */
   upsert(info: MemberInfo, nowMs: number): boolean {
     if (info.nodeId === this.opts.selfId || info.address === this.opts.selfAddress) return false;
-    for (const m of this.byId.values()) {
-      if (m.address === info.address && m.nodeId !== info.nodeId && m.failingSinceMs === undefined) return false;
-    }
+    if (this.holdsLive(info.address, info.nodeId)) return false;
     for (const m of [...this.byId.values()]) {
       if (m.address === info.address && m.nodeId !== info.nodeId) this.remove(m);
     }
@@ -79,6 +77,14 @@ export class MemberTable implements Membership {
     }
     this.markOk(info.nodeId, nowMs);
     return true;
+  }
+
+  /** Whether a live member other than `nodeId` holds `address`. */
+  holdsLive(address: string, nodeId: NodeId): boolean {
+    for (const m of this.byId.values()) {
+      if (m.address === address && m.nodeId !== nodeId && m.failingSinceMs === undefined) return true;
+    }
+    return false;
   }
 
   markOk(nodeId: NodeId, nowMs: number): void {

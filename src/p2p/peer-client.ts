@@ -7,6 +7,7 @@ import { DIRECT_TRANSPORT, type PeerMessageKind, type Transport } from "../wire/
 import type { Block } from "../chain/types";
 import type { Block__Output as WireBlockOut } from "../wire/generated/snowchain/v1/Block";
 import type { FetchBlockResponse__Output } from "../wire/generated/snowchain/v1/FetchBlockResponse";
+import type { ForwardEntriesResponse__Output } from "../wire/generated/snowchain/v1/ForwardEntriesResponse";
 import type { GetAcceptedResponse__Output } from "../wire/generated/snowchain/v1/GetAcceptedResponse";
 import type { FetchRangeResponse__Output } from "../wire/generated/snowchain/v1/FetchRangeResponse";
 import type { HelloRequest } from "../wire/generated/snowchain/v1/HelloRequest";
@@ -102,8 +103,9 @@ export class PeerClient {
     return this.unary("Hello", (md, o, cb) => this.peers.Hello(req, md, o, cb));
   }
 
+  /** Twice the call timeout: the callee dials this peer back (a Hello, one call timeout) before it answers. */
   handshake(req: HandshakeRequest): Promise<HandshakeResponse__Output> {
-    return this.unary("Handshake", (md, o, cb) => this.peers.Handshake(req, md, o, cb));
+    return this.unary("Handshake", (md, o, cb) => this.peers.Handshake(req, md, o, cb), 2 * this.opts.callTimeoutMs);
   }
 
   exchangePeers(req: ExchangePeersRequest): Promise<ExchangePeersResponse__Output> {
@@ -123,6 +125,10 @@ export class PeerClient {
   async fetchBlock(id: string): Promise<WireBlockOut | null> {
     const res = await this.unary<FetchBlockResponse__Output>("FetchBlock", (md, o, cb) => this.messages.FetchBlock({ id: Buffer.from(id, "hex") }, md, o, cb));
     return res.block ?? null;
+  }
+
+  forwardEntries(entries: readonly Buffer[]): Promise<ForwardEntriesResponse__Output> {
+    return this.unary("ForwardEntries", (md, o, cb) => this.messages.ForwardEntries({ entries: [...entries] }, md, o, cb));
   }
 
   getAccepted(height: number): Promise<GetAcceptedResponse__Output> {

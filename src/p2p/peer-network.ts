@@ -1,5 +1,5 @@
 import type { AcceptedReport } from "../behaviour/behaviour";
-import type { Block, BlockId } from "../chain/types";
+import type { Block, BlockId, Entry } from "../chain/types";
 import type { Network } from "../consensus/ports";
 import type { NodeId, Query, QueryReply } from "../consensus/types";
 import { ErrorCode, SnowchainError } from "../errors";
@@ -124,6 +124,17 @@ export class PeerNetwork implements Network {
   async fetchBlock(member: NodeId, id: BlockId): Promise<Block | undefined> {
     const wire = await this.clientOf(member).fetchBlock(id);
     return wire ? blockFromWire(wire, this.opts.maxBlockEntries) : undefined;
+  }
+
+  /** Hands pending entries to the member leading the next height; a failure only costs the proposer window. */
+  forwardEntries(to: NodeId, entries: readonly Entry[]): void {
+    try {
+      this.clientOf(to)
+        .forwardEntries(entries.map((e) => e.data))
+        .catch(() => {});
+    } catch {
+      // not a member any more: the window runs out and this peer proposes itself
+    }
   }
 
   /** Sends a new block to a neighbour; a failure only means that neighbour did not hear of it. */

@@ -15,7 +15,13 @@ export function blockToWire(block: Block): WireBlock {
     entries: block.entries.map((e) => e.data),
     proposer_key: block.proposerKey,
     signature: block.signature,
+    claimed_id: idToBytes(block.id, "id"),
   };
+}
+
+/** The id a wire block's sender claims (a hint: see types.proto), or undefined. */
+export function claimedId(wire: WireBlockOut): string | undefined {
+  return wire.claimed_id.length === 32 ? wire.claimed_id.toString("hex") : undefined;
 }
 
 /**

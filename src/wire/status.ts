@@ -16,6 +16,7 @@ const STATUS_OF: Readonly<Record<ErrorCode, status>> = {
   [ErrorCode.DISABLED]: status.FAILED_PRECONDITION,
   [ErrorCode.UNAUTHENTICATED]: status.UNAUTHENTICATED,
   [ErrorCode.ADDRESS_TAKEN]: status.ALREADY_EXISTS,
+  [ErrorCode.UNREACHABLE]: status.FAILED_PRECONDITION,
 };
 
 /** A domain error as a gRPC error; anything unexpected is INTERNAL without leaking details. */

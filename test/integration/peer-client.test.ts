@@ -35,6 +35,7 @@ describe("PeerClient query stream", () => {
       FetchBlock: unimplemented,
       FetchRange: unimplemented,
       GetAccepted: unimplemented,
+      ForwardEntries: unimplemented,
     };
     server.addService(v1.MessageManager.service, handlers);
     const port = await new Promise<number>((resolve, reject) => server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));

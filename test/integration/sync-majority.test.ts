@@ -26,6 +26,7 @@ function liarMessages(fake: readonly Block[], genesis: Block): MessageManagerHan
     Gossip: (_call, cb) => cb(null, {}),
     FetchBlock: (_call, cb) => cb({ code: grpc.status.NOT_FOUND, details: "no" }),
     FetchRange: (call, cb) => cb(null, { blocks: fake.slice(call.request.from_height - 1, call.request.to_height).map(blockToWire), last_accepted_height: top }),
+    ForwardEntries: (_call, cb) => cb(null, { taken: 0 }),
     GetAccepted: (call, cb) => {
       const h = call.request.height;
       cb(null, { last_accepted_height: top, last_accepted_id: Buffer.from(at(top)!.id, "hex"), id_at_height: h <= top ? Buffer.from(at(h)!.id, "hex") : Buffer.alloc(0) });

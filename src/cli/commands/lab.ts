@@ -1,10 +1,18 @@
 import { InvalidArgumentError, type Command } from "commander";
-import { labCheck, labClean, labRun, type LabRunOptions } from "../../lab/cli";
-import { BACKENDS, type BackendName } from "../../lab/scenario";
+import type { LabRunOptions } from "../../lab/cli";
+import type { BackendName } from "../../lab/scenario";
 import type { CliContext } from "../context";
 import { CommandError, UsageError } from "../errors";
 import { argParser, parseInteger } from "../options";
-import { LabError } from "../../lab/errors";
+
+/**
+ * The lab's code (and its schema and YAML libraries) is loaded only when a lab command runs:
+ * every peer starts through this program, and must not pay for the lab in start-up or memory.
+ */
+const lab = (): Promise<typeof import("../../lab/cli")> => import("../../lab/cli");
+
+/** As lab/scenario.ts BACKENDS (a test keeps them equal): listed here so `--help` needs no lab code. */
+export const LAB_BACKENDS: readonly BackendName[] = ["local", "compose"];
 
 interface RunFlags {
   seed?: number;
@@ -31,6 +39,7 @@ async function labAction(fn: () => Promise<number> | number): Promise<void> {
   try {
     code = await fn();
   } catch (err) {
+    const { LabError } = await import("../../lab/errors");
     if (err instanceof LabError && ["BAD_SCENARIO", "BAD_TARGET", "UNSUPPORTED"].includes(err.code)) throw new UsageError(err.message);
     throw err;
   }
@@ -38,14 +47,14 @@ async function labAction(fn: () => Promise<number> | number): Promise<void> {
 }
 
 export function registerLab(program: Command, ctx: CliContext): void {
-  const lab = program.command("lab").description("the fault lab: run a scenario of load and faults against a testnet it starts, and judge it");
-  lab
+  const labCommand = program.command("lab").description("the fault lab: run a scenario of load and faults against a testnet it starts, and judge it");
+  labCommand
     .command("run")
     .description("run SCENARIO (YAML): setup, start, load, perturb, wait, check, stop, cleanup; exit 0 only when every check passes")
     .argument("<scenario>", "the scenario file (see scenarios/)")
     .option("--seed <n>", "seed of every random choice (targets, nemesis); printed, so a run can be repeated", argParser((s) => parseInteger(s, 0, 2 ** 32 - 1)))
     .option("--results <dir>", "results/<run>/ goes here", "results")
-    .option("--backend <name>", `run on this backend instead of the scenario's (${BACKENDS.join(", ")})`, oneOf(BACKENDS))
+    .option("--backend <name>", `run on this backend instead of the scenario's (${LAB_BACKENDS.join(", ")})`, oneOf(LAB_BACKENDS))
     .option("--net <how>", "network faults at the peers' transport (transport) or as real packet drops (real: needs root)", oneOf(["transport", "real"] as const), "transport")
     .option("--metrics-port <port>", "the lab's /metrics (snowchain_lab_fault_active); 0 picks a free port (default 9190)", argParser((s) => parseInteger(s, 0, 65535)))
     .option("--no-metrics", "do not serve /metrics")
@@ -62,8 +71,8 @@ export function registerLab(program: Command, ctx: CliContext): void {
         ...(flags.peerCli ? { peerCli: flags.peerCli } : {}),
         ...(flags.project ? { project: flags.project } : {}),
       };
-      await labAction(() =>
-        labRun(file, opts, {
+      await labAction(async () =>
+        (await lab()).labRun(file, opts, {
           out: (l) => ctx.out(l),
           err: (l) => ctx.err(l),
           onInterrupt: (h) => ctx.onInterrupt(h),
@@ -73,14 +82,14 @@ export function registerLab(program: Command, ctx: CliContext): void {
         }),
       );
     });
-  lab
+  labCommand
     .command("check")
     .description("the check stage again: verdict.json and report.html from a run's history.jsonl")
     .argument("<dir>", "a run's directory, results/<run>")
-    .action(async (dir: string) => labAction(() => labCheck(dir, { out: (l) => ctx.out(l), err: (l) => ctx.err(l) })));
-  lab
+    .action(async (dir: string) => labAction(async () => (await lab()).labCheck(dir, { out: (l) => ctx.out(l), err: (l) => ctx.err(l) })));
+  labCommand
     .command("clean")
     .description("remove what labs that were killed left behind: peer processes, Compose projects, data")
     .option("--results <dir>", "where the runs' state is kept", "results")
-    .action(async (flags: { results: string }) => labAction(() => labClean(flags.results, { out: (l) => ctx.out(l), err: (l) => ctx.err(l) })));
+    .action(async (flags: { results: string }) => labAction(async () => (await lab()).labClean(flags.results, { out: (l) => ctx.out(l), err: (l) => ctx.err(l) })));
 }

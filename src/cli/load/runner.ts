@@ -3,10 +3,17 @@ import { isServiceError } from "../errors";
 import { RatePacer } from "./pacer";
 import type { Timers } from "./timers";
 
-/** Somewhere to send an entry: one peer. */
+/** Per entry of a batch: undefined when acknowledged, else the reason it was refused. */
+export type BatchOutcome = readonly (string | undefined)[];
+
+/** Somewhere to send entries: one peer. */
 export interface LoadTarget {
   readonly addr: string;
   submit(data: Buffer): Promise<unknown>;
+  /** True while several entries may go to this peer in one submitBatch call. @default false */
+  readonly batches?: boolean;
+  /** Several entries in one call; rejects when the call as a whole failed. */
+  submitBatch?(data: readonly Buffer[]): Promise<BatchOutcome>;
 }
 
 export interface LoadOptions {
@@ -16,6 +23,18 @@ export interface LoadOptions {
   readonly durationSec?: number;
   /** Most calls in flight at once; due entries beyond wait for a free slot. */
   readonly concurrency: number;
+  /**
+   * Most entries in one call. Entries due together (several per wake-up at a high rate, or
+   * queued behind a full concurrency) share a submitBatch call to a peer that takes one; an
+   * entry due alone goes by itself in a plain submit, as it does with 1. @default 1
+   */
+  readonly batch?: number;
+  /**
+   * With batch > 1: after sending, wait at least this long before the next send, so entries
+   * due meanwhile share one call (they wait up to this long; below one entry per linger, none
+   * waits at all). @default 0
+   */
+  readonly lingerMs?: number;
   /** How often a progress report is made. @default 5000 */
   readonly reportEveryMs?: number;
 }
@@ -31,6 +50,10 @@ export interface LoadDeps {
   report(stats: LoadStats, final: boolean): void;
   /** How many peers are known now (reported). @default 0 */
   targetCount?(): number;
+  /** Most entries the caller lets go out now, beyond concurrency (a bound on a backlog); call wake() once it grew. @default unbounded */
+  room?(): number;
+  /** Each entry's outcome: undefined when acknowledged, else the reason (as in errorsByReason). */
+  settled?(seq: number, reason: string | undefined): void;
 }
 
 export interface LoadStats {
@@ -39,6 +62,8 @@ export interface LoadStats {
   submitted: number;
   /** Entries a peer acknowledged into its mempool. */
   ok: number;
+  /** Calls made, by method (Submit: one entry; SubmitBatch: up to `batch`). */
+  calls: { Submit: number; SubmitBatch: number };
   errors: number;
   /** Due entries dropped because concurrency stayed full for more than the backlog allows. */
   skipped: number;
@@ -60,6 +85,8 @@ export class LoadRunner {
   private submitted = 0;
   private ok = 0;
   private skipped = 0;
+  private readonly calls = { Submit: 0, SubmitBatch: 0 };
+  private readonly batch: number;
   private readonly errorsByReason = new Map<string, number>();
   private pumpTimer: unknown;
   private reportTimer: unknown;
@@ -73,6 +100,7 @@ export class LoadRunner {
     private readonly deps: LoadDeps,
   ) {
     this.startMs = deps.now();
+    this.batch = Math.max(1, opts.batch ?? 1);
     const limit = opts.durationSec === undefined ? Infinity : Math.ceil(opts.durationSec * opts.ratePerSec - 1e-9);
     this.pacer = new RatePacer(opts.ratePerSec, this.startMs, {
       limit,
@@ -88,6 +116,11 @@ export class LoadRunner {
     return this.done;
   }
 
+  /** Sends what is due now if it was held back by `room` (call when room grew). */
+  wake(): void {
+    if (!this.stopping && !this.finished && this.pumpTimer === undefined) this.pump();
+  }
+
   /** Stops sending new entries; run() resolves when the calls in flight settle. */
   stop(): void {
     this.stopping = true;
@@ -101,6 +134,7 @@ export class LoadRunner {
       elapsedMs: this.deps.now() - this.startMs,
       submitted: this.submitted,
       ok: this.ok,
+      calls: { ...this.calls },
       errors: [...this.errorsByReason.values()].reduce((a, b) => a + b, 0),
       skipped: this.skipped,
       inflight: this.inflight,
@@ -115,51 +149,75 @@ export class LoadRunner {
     const now = this.deps.now();
     const { due, skipped } = this.pacer.poll(now);
     this.skipped += skipped;
-    const n = Math.min(due, this.opts.concurrency - this.inflight);
-    this.pacer.take(n);
-    for (let i = 0; i < n; i++) this.launch();
+    let left = Math.min(due, Math.max(0, this.deps.room?.() ?? Infinity));
+    let sent = 0;
+    // One call per free slot at most, also for entries that find no peer (they fail at once).
+    for (let slots = this.opts.concurrency - this.inflight; left > 0 && slots > 0; slots--) {
+      const n = this.launch(left);
+      left -= n;
+      sent += n;
+    }
+    this.pacer.take(sent);
     if (this.pacer.exhausted) return this.stop();
-    // Concurrency is full: the next completion pumps again.
-    if (due > n) return;
-    const wait = Math.max(1, Math.ceil(this.pacer.nextDueMs() - now));
+    // Concurrency or room is full: the next completion (or wake()) pumps again.
+    if (due > sent) return;
+    const linger = this.batch > 1 ? (this.opts.lingerMs ?? 0) : 0;
+    const wait = Math.max(1, linger, Math.ceil(this.pacer.nextDueMs() - now));
     this.pumpTimer = this.deps.timers.setTimeout(() => {
       this.pumpTimer = undefined;
       this.pump();
     }, wait);
   }
 
-  private launch(): void {
-    const seq = this.seq++;
-    this.submitted++;
+  /** One call with up to `most` entries (one unless the target batches); returns how many it took. */
+  private launch(most: number): number {
     const target = this.deps.pickTarget();
+    const n = target?.batches && target.submitBatch ? Math.min(most, this.batch) : 1;
+    const first = this.seq;
+    this.seq += n;
+    this.submitted += n;
     if (!target) {
-      this.fail("no address");
-      return;
+      this.outcomes(first, ["no address"]);
+      return n;
     }
     this.inflight++;
-    let call: Promise<unknown>;
+    let call: Promise<BatchOutcome>;
     try {
-      call = target.submit(this.deps.makeData(seq));
+      if (n === 1) {
+        this.calls.Submit++;
+        call = target.submit(this.deps.makeData(first)).then(() => [undefined]);
+      } else {
+        this.calls.SubmitBatch++;
+        call = target.submitBatch!(Array.from({ length: n }, (_, k) => this.deps.makeData(first + k))).then((outcome) => {
+          if (outcome.length !== n) throw new Error(`${outcome.length} results for ${n} entries`);
+          return outcome;
+        });
+      }
     } catch (err) {
       call = Promise.reject(err);
     }
     call.then(
-      () => this.settle(undefined),
-      (err: unknown) => this.settle(err),
+      (outcome) => this.settle(first, outcome),
+      (err: unknown) => this.settle(first, new Array<string>(n).fill(reasonOf(err))),
     );
+    return n;
   }
 
-  private settle(err: unknown): void {
+  /** The call of entries first.. ended with `outcome`, one per entry. */
+  private settle(first: number, outcome: BatchOutcome): void {
     this.inflight--;
-    if (err === undefined) this.ok++;
-    else this.fail(reasonOf(err));
+    this.outcomes(first, outcome);
     if (this.stopping) this.maybeFinish();
     // No timer pending while running means pump() was waiting for a free slot.
     else if (this.pumpTimer === undefined) this.pump();
   }
 
-  private fail(reason: string): void {
-    this.errorsByReason.set(reason, (this.errorsByReason.get(reason) ?? 0) + 1);
+  private outcomes(first: number, reasons: BatchOutcome): void {
+    reasons.forEach((reason, k) => {
+      if (reason === undefined) this.ok++;
+      else this.errorsByReason.set(reason, (this.errorsByReason.get(reason) ?? 0) + 1);
+      this.deps.settled?.(first + k, reason);
+    });
   }
 
   private maybeFinish(): void {

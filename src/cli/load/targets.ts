@@ -1,7 +1,48 @@
+import * as grpc from "@grpc/grpc-js";
+import { statusName } from "../../wire/status";
 import type { SnowchainApi } from "../client";
+import { isServiceError } from "../errors";
 import { formatAddress, type Address } from "../options";
-import type { LoadTarget } from "./runner";
+import { reasonOf, type BatchOutcome, type LoadTarget } from "./runner";
 import type { Timers } from "./timers";
+
+/**
+ * One peer's submit path: Submit for an entry alone, SubmitBatch for several. A peer built
+ * before SubmitBatch answers it UNIMPLEMENTED: that batch is sent again as one Submit per entry,
+ * and from then on this peer gets single entries only (`batches` turns false), so a load keeps
+ * its concurrency in calls against an old build too.
+ */
+export class PeerSubmitter implements LoadTarget {
+  private unimplemented = false;
+
+  constructor(
+    readonly addr: string,
+    private readonly api: Pick<SnowchainApi, "submit" | "submitBatch">,
+    private readonly timeoutMs: number,
+  ) {}
+
+  get batches(): boolean {
+    return !this.unimplemented;
+  }
+
+  submit(data: Buffer): Promise<unknown> {
+    return this.api.submit(data, { timeoutMs: this.timeoutMs });
+  }
+
+  async submitBatch(data: readonly Buffer[]): Promise<BatchOutcome> {
+    if (!this.unimplemented) {
+      try {
+        const res = await this.api.submitBatch(data, { timeoutMs: this.timeoutMs });
+        // A refusal counts under the status a Submit of that entry alone would have failed with.
+        return res.results.map((r) => (r.result === "acknowledged" ? undefined : statusName(r.refused?.code ?? grpc.status.UNKNOWN)));
+      } catch (err) {
+        if (!isServiceError(err) || err.code !== grpc.status.UNIMPLEMENTED) throw err;
+        this.unimplemented = true;
+      }
+    }
+    return Promise.all(data.map((d) => this.submit(d).then(() => undefined, reasonOf)));
+  }
+}
 
 export interface PeerTargetsDeps {
   /** Every address the host name resolves to. */
@@ -74,8 +115,7 @@ export class PeerTargets {
     for (const addr of wanted) {
       if (this.clients.has(addr)) continue;
       const api = this.deps.connect(addr);
-      const timeoutMs = this.callTimeoutMs;
-      this.clients.set(addr, { api, target: { addr, submit: (data) => api.submit(data, { timeoutMs }) } });
+      this.clients.set(addr, { api, target: new PeerSubmitter(addr, api, this.callTimeoutMs) });
     }
     this.list = [...this.clients.values()].map((c) => c.target);
   }

@@ -112,4 +112,16 @@ describe("Mempool", () => {
     expect(thrown(() => new Mempool({ maxEntries: 0, maxBytes: 10 })).message).toMatch(/maxEntries must be a positive integer/);
     expect(thrown(() => new Mempool({ maxEntries: 1, maxBytes: 1.5 })).message).toMatch(/maxBytes must be a positive integer/);
   });
+
+  it("takes entries acknowledged elsewhere only within a share of its bounds, skipping those pending", () => {
+    const pool = new Mempool({ maxEntries: 10, maxBytes: 1000 });
+    pool.add(e(0));
+    expect(pool.addForeign([e(0), e(1), e(2), e(3), e(4), e(5), e(6)], 0.5)).toBe(4);
+    expect(pool.size).toBe(5);
+    // Bytes bound too: 5 of 1000 × 0.1 = 100 bytes.
+    const small = new Mempool({ maxEntries: 100, maxBytes: 1000 });
+    expect(small.addForeign([sized("a", 60), sized("b", 60)], 0.1)).toBe(1);
+    // Its own clients still get the other half.
+    for (let i = 10; i < 15; i++) expect(pool.add(e(i))).toBe(true);
+  });
 });

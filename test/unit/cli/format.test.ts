@@ -64,6 +64,8 @@ describe("JSON shapes", () => {
         "syncing",
         "preferredHeight",
         "genesisId",
+        "behaviour",
+        "params",
       ].sort(),
     );
     expect(s).toMatchObject({ nodeId: "peer-0", height: 7, lastAcceptedId: sha256("block 7").toString("hex"), livePeers: 3 });
@@ -99,6 +101,7 @@ describe("human output", () => {
   it("aligns status as name/value lines", () => {
     const lines = formatStatus(statusJson(makeStatus()));
     expect(lines).toContain("peers              3 live / 4 known");
+    expect(lines).toContain("consensus          K=20 αP=15 αC=15 β=20 polls in flight 4, poll timeout 1000 ms, member grace 30000 ms, 4 undecided heights");
     expect(lines[0]).toBe("node id            peer-0");
   });
 });

@@ -2,8 +2,8 @@ import * as grpc from "@grpc/grpc-js";
 import { formatLoadStats } from "../../../src/cli/commands/load";
 import { MIN_ENTRY_SIZE, loadEntryData, newRunId } from "../../../src/cli/load/data";
 import { RatePacer } from "../../../src/cli/load/pacer";
-import { LoadRunner, type LoadStats, type LoadTarget } from "../../../src/cli/load/runner";
-import { PeerTargets } from "../../../src/cli/load/targets";
+import { LoadRunner, type BatchOutcome, type LoadStats, type LoadTarget } from "../../../src/cli/load/runner";
+import { PeerSubmitter, PeerTargets } from "../../../src/cli/load/targets";
 import { FakeApi, serviceError } from "../../utils/cli/fake-api";
 import { FakeClock } from "../../utils/cli/fake-clock";
 import { FakeContext, runWith } from "../../utils/cli/fake-context";
@@ -47,29 +47,53 @@ describe("RatePacer", () => {
   });
 });
 
-/** A peer that answers after `latencyMs` of fake time, or fails with `failWith`. */
+/**
+ * A peer that answers after `latencyMs` of fake time, or fails with `failWith`; with `batches`
+ * it takes submitBatch calls too, refusing the entries `refuse` names with its reason.
+ */
 class FakeTarget implements LoadTarget {
   readonly sent: Array<{ at: number; data: Buffer }> = [];
+  /** Entries per call, in call order (1 for a submit). */
+  readonly callSizes: number[] = [];
   latencyMs = 0;
   failWith?: Error;
   never = false;
+  batches = false;
+  refuse: (data: Buffer) => string | undefined = () => undefined;
   constructor(
     readonly addr: string,
     private readonly clock: FakeClock,
   ) {}
   submit(data: Buffer): Promise<unknown> {
-    this.sent.push({ at: this.clock.now(), data });
+    return this.answer([data], {});
+  }
+  submitBatch(data: readonly Buffer[]): Promise<BatchOutcome> {
+    return this.answer(data, data.map((d) => this.refuse(d)));
+  }
+  private answer<T>(data: readonly Buffer[], value: T): Promise<T> {
+    this.callSizes.push(data.length);
+    for (const d of data) this.sent.push({ at: this.clock.now(), data: d });
     if (this.never) return new Promise(() => undefined);
     return new Promise((resolve, reject) =>
-      this.clock.setTimeout(() => (this.failWith ? reject(this.failWith) : resolve({})), this.latencyMs),
+      this.clock.setTimeout(() => (this.failWith ? reject(this.failWith) : resolve(value)), this.latencyMs),
     );
   }
 }
 
-function runner(clock: FakeClock, target: LoadTarget | undefined, opts: { rate: number; duration?: number; concurrency?: number }) {
+interface RunnerOptions {
+  rate: number;
+  duration?: number;
+  concurrency?: number;
+  batch?: number;
+  lingerMs?: number;
+  room?: () => number;
+}
+
+function runner(clock: FakeClock, target: LoadTarget | undefined, opts: RunnerOptions) {
   const reports: Array<{ stats: LoadStats; final: boolean }> = [];
+  const outcomes = new Map<number, string | undefined>();
   const r = new LoadRunner(
-    { ratePerSec: opts.rate, durationSec: opts.duration, concurrency: opts.concurrency ?? 100, reportEveryMs: 5000 },
+    { ratePerSec: opts.rate, durationSec: opts.duration, concurrency: opts.concurrency ?? 100, reportEveryMs: 5000, batch: opts.batch, lingerMs: opts.lingerMs },
     {
       now: clock.now,
       timers: clock,
@@ -77,9 +101,11 @@ function runner(clock: FakeClock, target: LoadTarget | undefined, opts: { rate: 
       makeData: (seq) => Buffer.from(`e${seq}`),
       report: (stats, final) => reports.push({ stats, final }),
       targetCount: () => (target ? 1 : 0),
+      room: opts.room,
+      settled: (seq, reason) => outcomes.set(seq, reason),
     },
   );
-  return { r, reports };
+  return { r, reports, outcomes };
 }
 
 describe("LoadRunner pacing (fake clock)", () => {
@@ -181,6 +207,130 @@ describe("LoadRunner pacing (fake clock)", () => {
     expect(stats).toMatchObject({ submitted: 11, ok: 11, inflight: 0 });
     expect(reports.at(-1)!.final).toBe(true);
     expect(clock.timerCount).toBe(0);
+  });
+});
+
+describe("LoadRunner batching (fake clock)", () => {
+  it("sends an entry due alone in a plain submit, however large the batch may be", async () => {
+    const clock = new FakeClock(0);
+    const t = new FakeTarget("a:1", clock);
+    t.batches = true;
+    const { r } = runner(clock, t, { rate: 20, duration: 1, batch: 100, lingerMs: 5 });
+    const done = r.run();
+    await clock.advance(2000);
+    const stats = await done;
+    expect(t.callSizes).toEqual(new Array(20).fill(1));
+    expect(t.sent.map((s) => s.at)).toEqual(Array.from({ length: 20 }, (_, k) => k * 50));
+    expect(stats.calls).toEqual({ Submit: 20, SubmitBatch: 0 });
+  });
+
+  it("puts the entries due within one linger in one call, and none waits longer", async () => {
+    const clock = new FakeClock(0);
+    const t = new FakeTarget("a:1", clock);
+    t.batches = true;
+    const { r, outcomes } = runner(clock, t, { rate: 2000, duration: 0.1, batch: 100, lingerMs: 5 });
+    const done = r.run();
+    await clock.advance(1000);
+    const stats = await done;
+    expect(stats).toMatchObject({ submitted: 200, ok: 200, errors: 0 });
+    // The first is due alone at 0; then every 5 ms the 10 that fell due meanwhile.
+    expect(t.callSizes).toEqual([1, ...new Array(19).fill(10), 9]);
+    expect(stats.calls.SubmitBatch).toBe(t.callSizes.length - 1);
+    for (let seq = 0; seq < 200; seq++) expect(t.sent[seq]!.at - seq / 2).toBeLessThanOrEqual(5);
+    expect([...outcomes.keys()]).toHaveLength(200);
+  });
+
+  it("fills whole batches when calls are the limit, never more than --concurrency calls in flight", async () => {
+    const clock = new FakeClock(0);
+    const t = new FakeTarget("a:1", clock);
+    t.batches = true;
+    t.latencyMs = 100;
+    const { r } = runner(clock, t, { rate: 1_000_000, batch: 50, concurrency: 3 });
+    const done = r.run();
+    await clock.advance(99);
+    expect(r.stats().inflight).toBe(3);
+    await clock.advance(300);
+    r.stop();
+    await clock.advance(100);
+    const stats = await done;
+    expect(t.callSizes.slice(1, 4)).toEqual([50, 50, 50]);
+    expect(Math.max(...t.callSizes)).toBe(50);
+    expect(stats.ok).toBe(stats.submitted);
+  });
+
+  it("counts each refused entry of a batch by its reason, and a failed call for every entry in it", async () => {
+    const clock = new FakeClock(0);
+    const t = new FakeTarget("a:1", clock);
+    t.batches = true;
+    t.refuse = (d) => (d.toString().endsWith("3") ? "RESOURCE_EXHAUSTED" : undefined);
+    const { r, outcomes } = runner(clock, t, { rate: 1000, duration: 0.1, batch: 100, lingerMs: 10 });
+    const done = r.run();
+    await clock.advance(1000);
+    const stats = await done;
+    expect(stats).toMatchObject({ submitted: 100, ok: 90, errors: 10, errorsByReason: { RESOURCE_EXHAUSTED: 10 } });
+    expect(outcomes.get(13)).toBe("RESOURCE_EXHAUSTED");
+    expect(outcomes.get(14)).toBeUndefined();
+
+    const c2 = new FakeClock(0);
+    const down = new FakeTarget("b:1", c2);
+    down.batches = true;
+    down.failWith = serviceError(grpc.status.UNAVAILABLE, "gone");
+    const failing = runner(c2, down, { rate: 1000, duration: 0.05, batch: 100, lingerMs: 10 });
+    const failed = failing.r.run();
+    await c2.advance(1000);
+    expect(await failed).toMatchObject({ submitted: 50, ok: 0, errors: 50, errorsByReason: { UNAVAILABLE: 50 } });
+  });
+
+  it("holds entries back while the caller's room is used up, until wake()", async () => {
+    const clock = new FakeClock(0);
+    const t = new FakeTarget("a:1", clock);
+    t.batches = true;
+    let room = 30;
+    const { r } = runner(clock, t, { rate: 1_000_000, batch: 20, room: () => room - t.sent.length });
+    const done = r.run();
+    await clock.advance(1000);
+    expect(t.sent).toHaveLength(30);
+    room = 45;
+    r.wake();
+    await clock.advance(1000);
+    expect(t.sent).toHaveLength(45);
+    r.stop();
+    await done;
+  });
+});
+
+describe("PeerSubmitter", () => {
+  it("answers refused entries of a batch with the status a Submit of each would get", async () => {
+    const api = new FakeApi();
+    api.onSubmit = async (data) => {
+      if (data.length === 0) throw serviceError(grpc.status.INVALID_ARGUMENT, "entry data is empty");
+      return { id: Buffer.alloc(32), accepted: false, height: 0 };
+    };
+    const s = new PeerSubmitter("a:1", api, 1000);
+    expect(await s.submitBatch([Buffer.from("a"), Buffer.alloc(0)])).toEqual([undefined, "INVALID_ARGUMENT"]);
+    expect(api.calls[0]).toEqual({ method: "submitBatch", args: [[Buffer.from("a"), Buffer.alloc(0)], { timeoutMs: 1000 }] });
+  });
+
+  it("falls back to one Submit per entry, for good, when the peer has no SubmitBatch (an older build)", async () => {
+    const api = new FakeApi();
+    const submitBatch = api.submitBatch.bind(api);
+    api.submitBatch = async (entries, opts) => {
+      await submitBatch(entries, opts);
+      throw serviceError(grpc.status.UNIMPLEMENTED, "The server does not implement the method SubmitBatch");
+    };
+    const s = new PeerSubmitter("a:1", api, 1000);
+    expect(s.batches).toBe(true);
+    expect(await s.submitBatch([Buffer.from("a"), Buffer.from("b")])).toEqual([undefined, undefined]);
+    expect(s.batches).toBe(false);
+    expect(api.calls.map((c) => c.method)).toEqual(["submitBatch", "submit", "submit"]);
+  });
+
+  it("lets any other failure of the call fail the batch", async () => {
+    const api = new FakeApi();
+    api.failWith = serviceError(grpc.status.UNAVAILABLE, "down");
+    const s = new PeerSubmitter("a:1", api, 1000);
+    await expect(s.submitBatch([Buffer.from("a")])).rejects.toMatchObject({ code: grpc.status.UNAVAILABLE });
+    expect(s.batches).toBe(true);
   });
 });
 
@@ -305,9 +455,28 @@ describe("snowchain load", () => {
     expect(r.stdout.at(-1)).toMatch(/errors: no address 10$/);
   });
 
+  it("batches entries due together at a high rate and says how many shared a call", async () => {
+    const ctx = new FakeContext();
+    ctx.dns.set("peer", ["10.0.0.2"]);
+    const run = runWith(ctx, "load", "--addr", "peer:50051", "--rate", "1000", "--duration", "1", "--batch", "20");
+    await ctx.clock.advance(2000);
+    const r = await run;
+    expect(r.code).toBe(0);
+    const sizes = ctx.api.calls.map((c) => (c.method === "submitBatch" ? (c.args[0] as Buffer[]).length : 1));
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(1000);
+    expect(Math.max(...sizes)).toBe(5);
+    expect(r.stdout.at(-1)).toMatch(/ok 1000 errors 0 .* \| \d+ calls, 5\.0 entries\/call$/);
+  });
+
+  it("refuses a --batch beyond what one SubmitBatch takes", async () => {
+    const r = await runWith(new FakeContext(), "load", "--rate", "10", "--batch", "1001");
+    expect(r.code).toBe(2);
+    expect(r.stderr.join("\n")).toMatch(/--batch/);
+  });
+
   it("formats errors by reason, most frequent first", () => {
     const line = formatLoadStats(
-      { elapsedMs: 5000, submitted: 10, ok: 5, errors: 5, skipped: 1, inflight: 0, errorsByReason: { UNAVAILABLE: 1, DEADLINE_EXCEEDED: 4 }, targets: 3 },
+      { elapsedMs: 5000, submitted: 10, ok: 5, calls: { Submit: 10, SubmitBatch: 0 }, errors: 5, skipped: 1, inflight: 0, errorsByReason: { UNAVAILABLE: 1, DEADLINE_EXCEEDED: 4 }, targets: 3 },
       false,
     );
     expect(line).toBe("load 5.0s: submitted 10 ok 5 errors 5 skipped 1 inflight 0 | 1.0 ok/s | 3 peer(s) | errors: DEADLINE_EXCEEDED 4, UNAVAILABLE 1");

@@ -1,5 +1,6 @@
 import * as net from "node:net";
 import { GrpcSnowchainApi, createClient } from "../../../src/cli/client";
+import { PeerSubmitter } from "../../../src/cli/load/targets";
 import { FakeClientServer } from "../../utils/cli/fake-client-server";
 import { sha256 } from "../../utils/cli/fake-api";
 import { FakeContext, runWith } from "../../utils/cli/fake-context";
@@ -61,6 +62,39 @@ describe("CLI over gRPC", () => {
     const until = Date.now() + 2000;
     while (!fake.watchCancelled && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
     expect(fake.watchCancelled).toBe(true);
+  });
+});
+
+describe("the load's submit path over gRPC", () => {
+  let fake: FakeClientServer;
+  let api: GrpcSnowchainApi;
+
+  afterEach(async () => {
+    api.close();
+    await fake.stop();
+  });
+
+  async function serve(withoutSubmitBatch: boolean): Promise<PeerSubmitter> {
+    fake = new FakeClientServer();
+    fake.withoutSubmitBatch = withoutSubmitBatch;
+    const addr = await fake.start();
+    api = new GrpcSnowchainApi(createClient(addr));
+    return new PeerSubmitter(addr, api, 5000);
+  }
+
+  it("sends several entries in one SubmitBatch", async () => {
+    const s = await serve(false);
+    const data = [Buffer.from("a"), Buffer.from("b"), Buffer.from("c")];
+    expect(await s.submitBatch(data)).toEqual([undefined, undefined, undefined]);
+    expect(fake.batches).toEqual([data]);
+    expect(fake.submits).toEqual([]);
+  });
+
+  it("sends one Submit per entry to a peer built before SubmitBatch, from the first refusal on", async () => {
+    const s = await serve(true);
+    expect(await s.submitBatch([Buffer.from("a"), Buffer.from("b")])).toEqual([undefined, undefined]);
+    expect(s.batches).toBe(false);
+    expect(fake.submits.map(String).sort()).toEqual(["a", "b"]);
   });
 });
 

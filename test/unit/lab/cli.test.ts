@@ -67,3 +67,11 @@ describe("snowchain lab run refuses, before anything starts,", () => {
     expect(r.stderr).toEqual([`error: ${path.join(dir, "s.yaml")}: bogus: 1 — unknown key; allowed keys: name, description, duration, seed, network, load, faults, nemesis, expect`]);
   });
 });
+
+describe("the lab command's backends", () => {
+  it("are listed without loading the lab, and are the lab's", async () => {
+    const { LAB_BACKENDS } = await import("../../../src/cli/commands/lab");
+    const { BACKENDS } = await import("../../../src/lab/scenario");
+    expect([...LAB_BACKENDS]).toEqual([...BACKENDS]);
+  });
+});

@@ -67,4 +67,17 @@ describe("Ledger: equivocation", () => {
     expect(evidence).toEqual([{ proposer: signer.nodeId, height: 2, blocks: [a.id, b.id] }]);
     expect((await t.metrics.byzantine.equivocations.get()).values[0]?.value).toBe(1);
   });
+
+  it("one proposer's blocks at one height on different parents are no evidence (a re-proposal after its parent lost)", async () => {
+    const evidence: unknown[] = [];
+    t = await reopenWith(t, dir(), (e) => evidence.push(e));
+    const signer = signerFor("re-proposer");
+    const [p1] = chainOn(t.genesis, 1);
+    const p2 = childOf(t.genesis, { entries: [Buffer.from("p2")] }, signerFor("another proposer"));
+    const onP1 = childOf(p1!, { entries: [Buffer.from("x")] }, signer);
+    const onP2 = childOf(p2, { entries: [Buffer.from("x")] }, signer);
+    t.ledger.learn([p1!, p2, onP1, onP2]);
+    expect(t.ledger.candidatesAt(2).sort()).toEqual([onP1.id, onP2.id].sort());
+    expect(evidence).toEqual([]);
+  });
 });

@@ -7,6 +7,7 @@ import type { HostPort } from "../../../src/config";
 import { Discovery, MAX_HANDSHAKES_IN_FLIGHT } from "../../../src/p2p/discovery";
 import { PROTOCOL_VERSION } from "../../../src/wire/peer-info";
 import { MemberTable } from "../../../src/p2p/membership";
+import { AdmissionLimiter } from "../../../src/p2p/admission";
 import { Handshaker } from "../../../src/p2p/handshake";
 import { PeerPool } from "../../../src/p2p/peer-network";
 import { Sessions } from "../../../src/p2p/sessions";
@@ -46,7 +47,7 @@ function harness(
   const table = new MemberTable({ selfId, selfAddress, graceMs: 10_000, maxNeighbors: 8 }, Math.random);
   const sessions = new Sessions();
   const pool = new PeerPool({ queryTimeoutMs: 1000, callTimeoutMs, sessionFor: (a) => sessions.tokenFor(a) }, () => {});
-  const handshaker = new Handshaker({ signer, name, selfAddress, genesisId: GENESIS }, { table, pool, sessions, now: Date.now, lastAcceptedHeight: () => 0, onRemoteHeight: () => {} });
+  const handshaker = new Handshaker({ signer, name, selfAddress, genesisId: GENESIS }, { table, pool, sessions, admissions: new AdmissionLimiter(Date.now), now: Date.now, lastAcceptedHeight: () => 0, onRemoteHeight: () => {} });
   const results: string[] = [];
   const resolved: string[] = [];
   let joined: boolean | undefined;
@@ -123,7 +124,10 @@ describe("Discovery", () => {
     const hosts = ["127.0.0.2", "127.0.0.3", "127.0.0.4"];
     peers.push(...(await Promise.all(hosts.map((host, i) => startPeerAt(dir, `replica-${i}`, host, port)))));
 
-    const h = harness("newcomer", `127.0.0.1:${await freePort()}`, [{ host: "peer.test", port }], async (host) => {
+    // The replicas dial the newcomer back before they take it in: something with its key must answer there.
+    const newcomer = `127.0.0.1:${await freePort()}`;
+    await fake(newcomer, { name: "newcomer", address: newcomer, genesisId: GENESIS });
+    const h = harness("newcomer", newcomer, [{ host: "peer.test", port }], async (host) => {
       if (host !== "peer.test") throw new Error(`unexpected name ${host}`);
       return hosts;
     });

@@ -6,6 +6,7 @@ import type { GetChainResponse__Output } from "../../../src/wire/generated/snowc
 import type { GetEntryResponse__Output } from "../../../src/wire/generated/snowchain/v1/GetEntryResponse";
 import type { StatusResponse__Output } from "../../../src/wire/generated/snowchain/v1/StatusResponse";
 import type { SubmitResponse__Output } from "../../../src/wire/generated/snowchain/v1/SubmitResponse";
+import type { SubmitBatchResponse__Output } from "../../../src/wire/generated/snowchain/v1/SubmitBatchResponse";
 
 export function sha256(data: Buffer | string): Buffer {
   return createHash("sha256").update(data).digest();
@@ -57,6 +58,8 @@ export function makeStatus(over: Partial<StatusResponse__Output> = {}): StatusRe
     syncing: false,
     preferred_height: 9,
     genesis_id: sha256("block 0"),
+    params: { k: 20, alpha_preference: 15, alpha_confidence: 15, beta: 20, concurrent_polls: 4, poll_timeout_ms: 1000, member_grace_ms: 30000, max_processing_heights: 4 },
+    behaviour: "honest",
     ...over,
   };
 }
@@ -91,6 +94,22 @@ export class FakeApi implements SnowchainApi {
   async submit(data: Buffer, opts: { waitForAcceptance?: boolean; timeoutMs?: number } = {}): Promise<SubmitResponse__Output> {
     this.record("submit", data, opts);
     return this.onSubmit(data, opts.waitForAcceptance ?? false);
+  }
+
+  /** Each entry as `onSubmit` answers it alone: a failure refuses that entry only. */
+  async submitBatch(entries: readonly Buffer[], opts: { timeoutMs?: number } = {}): Promise<SubmitBatchResponse__Output> {
+    this.record("submitBatch", entries, opts);
+    const results = await Promise.all(
+      entries.map(async (data) => {
+        try {
+          return { result: "acknowledged" as const, acknowledged: await this.onSubmit(data, false), refused: null };
+        } catch (err) {
+          const e = err as { code?: number; details?: string };
+          return { result: "refused" as const, acknowledged: null, refused: { code: e.code ?? grpc.status.UNKNOWN, reason: grpc.status[e.code ?? 2] ?? "UNKNOWN", message: e.details ?? String(err) } };
+        }
+      }),
+    );
+    return { results };
   }
 
   async getEntry(id: Buffer): Promise<GetEntryResponse__Output> {

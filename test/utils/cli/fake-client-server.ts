@@ -16,14 +16,25 @@ export class FakeClientServer {
   /** Blocks WatchBlocks streams after the past ones; the stream then stays open. */
   live: AcceptedBlock__Output[] = [];
   watchCancelled = false;
+  /** Serve the Client service without SubmitBatch, as a build from before it does (grpc-js answers UNIMPLEMENTED). */
+  withoutSubmitBatch = false;
+  /** Entries of every SubmitBatch call, in order. */
+  readonly batches: Buffer[][] = [];
+  /** Entries of every Submit call, in order. */
+  readonly submits: Buffer[] = [];
   addr = "";
 
   async start(): Promise<string> {
     const handlers: ClientHandlers = {
       Submit: (call, cb) => {
         const data = call.request.data;
+        this.submits.push(data);
         if (call.request.wait_for_acceptance) cb(null, { id: sha256(data), accepted: true, height: 6 });
         else cb(null, { id: sha256(data), accepted: false });
+      },
+      SubmitBatch: (call, cb) => {
+        this.batches.push(call.request.entries);
+        cb(null, { results: call.request.entries.map((data) => ({ acknowledged: { id: sha256(data), accepted: false } })) });
       },
       GetEntry: (_call, cb) => cb({ code: grpc.status.NOT_FOUND, details: "unknown entry" }),
       GetBlock: (_call, cb) => cb({ code: grpc.status.UNIMPLEMENTED, details: "not in the fake" }),
@@ -42,7 +53,8 @@ export class FakeClientServer {
         for (const b of this.live) call.write(b);
       },
     };
-    this.server.addService(v1.Client.service, handlers);
+    const { SubmitBatch: _, ...older } = v1.Client.service;
+    this.server.addService(this.withoutSubmitBatch ? older : v1.Client.service, handlers);
     const port = await new Promise<number>((resolve, reject) =>
       this.server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
     );

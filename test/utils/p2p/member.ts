@@ -1,6 +1,7 @@
 import * as grpc from "@grpc/grpc-js";
 import { genesisBlock } from "../../../src/chain/genesis";
 import type { Signer } from "../../../src/chain/keys";
+import { AdmissionLimiter } from "../../../src/p2p/admission";
 import { Handshaker } from "../../../src/p2p/handshake";
 import { MemberTable } from "../../../src/p2p/membership";
 import { PeerPool } from "../../../src/p2p/peer-network";
@@ -38,7 +39,7 @@ export async function testMember(name: string, opts: { genesisId?: string; messa
   const pool = new PeerPool({ queryTimeoutMs: 2000, callTimeoutMs: 5000 }, () => {});
   const handshaker = new Handshaker(
     { signer, name, selfAddress: address, genesisId },
-    { table, pool, sessions, now: Date.now, lastAcceptedHeight: () => 0, onRemoteHeight: () => {} },
+    { table, pool, sessions, admissions: new AdmissionLimiter(Date.now), now: Date.now, lastAcceptedHeight: () => 0, onRemoteHeight: () => {} },
   );
   const sessionsByTarget = new Map<string, grpc.Metadata>();
   return {
