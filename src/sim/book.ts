@@ -36,6 +36,7 @@ class Sample {
 
 /** What a run's honest nodes decided, as the books say. */
 export interface BookTotals {
+  readonly honest: number;
   /** Honest decisions made: (node, height) pairs accepted. */
   readonly decided: number;
   /** Honest decisions the run was for: honest nodes × heights. */
@@ -137,6 +138,7 @@ export class DecisionBook {
     let heightsDecided = 0;
     for (let h = 1; h <= this.heights; h++) if (this.allAccepted(h)) heightsDecided++;
     return {
+      honest: this.honest,
       decided: this.decided,
       expected: this.honest * this.heights,
       heightsDecided,
