@@ -75,7 +75,7 @@ export function sweepCsv(sweeps: readonly Sweep[], rows: readonly SweepRow[]): s
     ...sweeps.map((s) => s.option),
     "seed",
     "nodes",
-    "byzantine",
+    "byzantine_nodes",
     "heights",
     ...["polls", "rounds", "finality_ms"].flatMap((m) => MEASURES.map((q) => `${m}_${q}`)),
     "decisions_expected",
@@ -134,11 +134,13 @@ export function sweepPlots(sweeps: readonly Sweep[], rows: readonly SweepRow[]):
     ...seriesOf(rows, named("mean"), (r) => r.result.roundsPerDecision.mean),
     ...seriesOf(rows, named("p99"), (r) => r.result.roundsPerDecision.p99),
   ];
-  // Amores-Sesar, Cachin, Schneider: Ω(log n / log k) rounds; a log N curve through the first point shows the shape.
-  const first = rounds[0]?.points[0];
-  if (logX && first !== undefined && first[0] > 1) {
-    const xs = [...new Set(rows.map((r) => numeric(r.x)))].sort((a, b) => a - b);
-    rounds.push({ name: "∝ log N", reference: true, points: xs.map((x) => [x, (first[1] * Math.log(x)) / Math.log(first[0])] as const) });
+  // Amores-Sesar, Cachin, Schneider: Ω(log n / log k) rounds. A least-squares a + b·log10 N
+  // through the means shows whether they grow like log N (a straight line on this axis).
+  const means = rounds[0]?.points ?? [];
+  if (logX && lines === undefined && means.length >= 3) {
+    const { a, b } = fitLog(means);
+    const round2 = (v: number): number => Math.round(v * 100) / 100;
+    rounds.push({ name: `${round2(a)} + ${round2(b)}·log10 N`, reference: true, points: means.map(([x]) => [x, a + b * Math.log10(x)] as const) });
   }
   return new Map([
     ["rounds.svg", linePlot({ title: "Rounds to decide", xLabel, yLabel: "rounds per decision", series: rounds, logX })],
@@ -151,4 +153,21 @@ export function sweepPlots(sweeps: readonly Sweep[], rows: readonly SweepRow[]):
       linePlot({ title: "Safety failures", xLabel, yLabel: "share of heights decided differently", series: seriesOf(rows, named(""), (r) => r.result.conflictingHeights / r.config.heights), logX }),
     ],
   ]);
+}
+
+/** Least squares y = a + b·log10(x). */
+function fitLog(points: readonly (readonly [number, number])[]): { a: number; b: number } {
+  const xs = points.map(([x]) => Math.log10(x));
+  const ys = points.map(([, y]) => y);
+  const n = xs.length;
+  const mx = xs.reduce((s, x) => s + x, 0) / n;
+  const my = ys.reduce((s, y) => s + y, 0) / n;
+  let sxy = 0;
+  let sxx = 0;
+  for (let i = 0; i < n; i++) {
+    sxy += (xs[i]! - mx) * (ys[i]! - my);
+    sxx += (xs[i]! - mx) ** 2;
+  }
+  const b = sxx === 0 ? 0 : sxy / sxx;
+  return { a: my - b * mx, b };
 }

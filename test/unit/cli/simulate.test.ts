@@ -41,7 +41,7 @@ describe("snowchain simulate on the command line", () => {
     expect(text.code).toBe(0);
     expect(text.stdout.join("\n")).toMatch(/rounds per decision +mean [\d.]+ +p50 \d+ +p99 \d+ +max \d+/);
     expect(text.stdout.join("\n")).toMatch(/liveness +200 of 200 honest decisions made; 0 not made/);
-    expect(text.stderr).toEqual([expect.stringMatching(/^simulate: wall \d+\.\d s, peak RSS \d+ MiB$/)]);
+    expect(text.stderr).toEqual([expect.stringMatching(/^simulate: wall \d+\.\d s \(cpu \d+\.\d s\), peak RSS \d+ MiB$/)]);
     const json = await runWith(new FakeContext(), "simulate", "--nodes", "100", "--heights", "2", "--json");
     expect(json.stdout).toHaveLength(1);
     expect(JSON.parse(json.stdout[0]!)).toMatchObject({ config: { nodes: 100, k: 20, beta: 20 }, result: { decisions: { expected: 200, made: 200 } } });

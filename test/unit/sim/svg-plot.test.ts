@@ -22,7 +22,7 @@ describe("snowchain simulate --sweep", () => {
 
   it("writes one CSV row per run, the swept options first", () => {
     const lines = fs.readFileSync(path.join(out, "sweep.csv"), "utf8").trim().split("\n");
-    expect(lines[0]).toMatch(/^byzantine,strategy,seed,nodes,byzantine,heights,polls_mean,/);
+    expect(lines[0]).toMatch(/^byzantine,strategy,seed,nodes,byzantine_nodes,heights,polls_mean,/);
     expect(lines.slice(1).map((l) => l.split(",").slice(0, 2).join(","))).toEqual([
       "0,random", "0.1,random", "0.2,random", "0,balancing-full", "0.1,balancing-full", "0.2,balancing-full",
     ]);
