@@ -72,3 +72,24 @@ export class SilentBehaviour extends HonestBehaviour {
     return undefined;
   }
 }
+
+/** The behaviours that differ from an honest peer only in how they answer queries. */
+export const ANSWERING_BEHAVIOURS = ["silent", "random", "contrarian", "balancing"] as const;
+export type AnsweringBehaviourName = (typeof ANSWERING_BEHAVIOURS)[number];
+
+/**
+ * One of the answering liars, as the peers (registry.ts) and the simulator's adversary build it;
+ * balancers given one `split` pool what each of them was asked.
+ */
+export function answeringBehaviour(name: AnsweringBehaviourName, view: LedgerView, random: () => number, split?: SplitEstimate): Behaviour {
+  switch (name) {
+    case "silent":
+      return new SilentBehaviour(view);
+    case "random":
+      return randomBehaviour(view, random);
+    case "contrarian":
+      return contrarianBehaviour(view, random);
+    case "balancing":
+      return new BalancingBehaviour(view, random, split);
+  }
+}

@@ -3,7 +3,7 @@ import type { Behaviour, BehaviourName, LedgerView } from "./behaviour";
 import { EquivocatorBehaviour } from "./equivocator";
 import { FlooderBehaviour } from "./flooder";
 import { HonestBehaviour } from "./honest";
-import { BalancingBehaviour, contrarianBehaviour, randomBehaviour, SilentBehaviour } from "./liars";
+import { answeringBehaviour } from "./liars";
 import { SyncLiarBehaviour } from "./sync-liar";
 
 export interface BehaviourDeps {
@@ -19,13 +19,10 @@ export function createBehaviour(name: BehaviourName, deps: BehaviourDeps): Behav
     case "honest":
       return new HonestBehaviour(view);
     case "silent":
-      return new SilentBehaviour(view);
     case "random":
-      return randomBehaviour(view, random);
     case "contrarian":
-      return contrarianBehaviour(view, random);
     case "balancing":
-      return new BalancingBehaviour(view, random);
+      return answeringBehaviour(name, view, random);
     case "equivocator":
       return new EquivocatorBehaviour(view);
     case "sync-liar":

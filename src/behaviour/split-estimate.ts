@@ -12,12 +12,17 @@ export class SplitEstimate {
   private readonly preferences = new Map<string, Map<number, BlockId>>();
   /** height → block → members preferring it */
   private readonly counts = new Map<number, Map<BlockId, number>>();
+  /** Heights at or below this one were pruned already: prune() walks every member, once per height. */
+  private prunedTo = -1;
+
+  /** @param maxVoters members remembered at most (a simulator's full-information adversary remembers every honest node) */
+  constructor(private readonly maxVoters = MAX_VOTERS) {}
 
   /** `member` prefers these blocks (height → id): replaces what it preferred before at those heights. */
   observe(member: string, chain: ReadonlyMap<number, BlockId>): void {
     let mine = this.preferences.get(member);
     if (!mine) {
-      if (this.preferences.size >= MAX_VOTERS) this.forget(this.preferences.keys().next().value as string);
+      if (this.preferences.size >= this.maxVoters) this.forget(this.preferences.keys().next().value as string);
       this.preferences.set(member, (mine = new Map()));
     }
     for (const [height, id] of chain) {
@@ -36,6 +41,8 @@ export class SplitEstimate {
 
   /** Heights at or below `height` are decided: nothing to balance there any more. */
   prune(height: number): void {
+    if (height <= this.prunedTo) return;
+    this.prunedTo = height;
     for (const h of [...this.counts.keys()]) if (h <= height) this.counts.delete(h);
     for (const mine of this.preferences.values()) for (const h of [...mine.keys()]) if (h <= height) mine.delete(h);
   }

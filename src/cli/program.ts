@@ -4,6 +4,7 @@ import { registerEntry } from "./commands/entry";
 import { registerLab } from "./commands/lab";
 import { registerLoad } from "./commands/load";
 import { registerPeer } from "./commands/peer";
+import { registerSimulate } from "./commands/simulate";
 import { registerStatus } from "./commands/status";
 import { registerSubmit } from "./commands/submit";
 import { registerWatch } from "./commands/watch";
@@ -31,6 +32,7 @@ export function createProgram(ctx: CliContext, version: string): Command {
   registerEntry(program, ctx);
   registerLoad(program, ctx);
   registerLab(program, ctx);
+  registerSimulate(program, ctx);
   return program;
 }
 

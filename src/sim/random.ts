@@ -16,25 +16,32 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
-/** The Random port over mulberry32, with the helpers a simulation keeps needing. */
+/**
+ * The Random port over mulberry32 (the same sequence as mulberry32(seed)), with the helpers a
+ * simulation keeps needing. The state is a field, not a closure's: a lock-step round draws
+ * hundreds of thousands of numbers, and a method V8 can inline is several times cheaper.
+ */
 export class SeededRandom implements Random {
-  private readonly gen: () => number;
+  private state: number;
 
   constructor(seed: number) {
-    this.gen = mulberry32(seed);
+    this.state = seed >>> 0;
   }
 
   next(): number {
-    return this.gen();
+    const a = (this.state = (this.state + 0x6d2b79f5) >>> 0);
+    let t = imul(a ^ (a >>> 15), a | 1);
+    t ^= t + imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   }
 
   /** Uniform integer in [0, n). */
   int(n: number): number {
-    return floor(this.gen() * n);
+    return floor(this.next() * n);
   }
 
   chance(p: number): boolean {
-    return this.gen() < p;
+    return this.next() < p;
   }
 
   pick<T>(items: readonly T[]): T {

@@ -1,30 +1,32 @@
+import { truthfulAnswer } from "../behaviour/answer";
+import type { Behaviour } from "../behaviour/behaviour";
+import { SilentBehaviour } from "../behaviour/liars";
 import { proposerScore } from "../chain/proposer";
 import type { Block, BlockId } from "../chain/types";
 import { Consensus, type AddResult, type Decisions } from "../consensus/consensus";
-import { Engine, answerQuery, type PollReport } from "../consensus/engine";
+import { Engine, type PollReport } from "../consensus/engine";
 import type { Clock, Membership, Network } from "../consensus/ports";
 import type { NodeId, Query, QueryReply, SnowballParams } from "../consensus/types";
+import { Adversary, honestBehaviour, type ByzantineStrategy } from "./adversary";
+import { SIM_GENESIS, simBlock } from "./blocks";
+import type { DecisionBook } from "./book";
+import { DEFAULT_LATENCY_MODEL, type Latency } from "./latency";
+import type { Proposals } from "./proposals";
 import { EventQueue, type Handler } from "./queue";
 import { SeededRandom } from "./random";
+import { SimView } from "./view";
 
-/** honest: answers and polls. silent: polls but never answers. crashed: does nothing. */
-export type SimMode = "honest" | "silent" | "crashed";
+export { SIM_GENESIS, simBlock } from "./blocks";
+export type { Latency } from "./latency";
 
-/** A block for simulations and tests: consensus never hashes, so any string is an id. */
-export function simBlock(id: BlockId, height: number, parentId: BlockId, proposer: NodeId): Block {
-  return { id, height, parentId, proposer, timestampMs: 0, entries: [], proposerKey: NO_BYTES, signature: NO_BYTES };
-}
-
-/** The simulator's blocks carry no signature: none of its nodes checks one (the chain layer is not simulated). */
-const NO_BYTES = Buffer.alloc(0);
-
-export const SIM_GENESIS: Block = Object.freeze(simBlock("genesis", 0, "", "genesis"));
-
-/** One-way delay of a message in ms, drawn from the simulation's PRNG. */
-export type Latency = (random: SeededRandom) => number;
+/**
+ * honest: answers truthfully and polls. byzantine: polls honestly, answers by its strategy.
+ * silent: polls but never answers. crashed: does nothing.
+ */
+export type SimMode = "honest" | "byzantine" | "silent" | "crashed";
 
 /** 1–20 ms, and 3% of messages 20–250 ms: some answers arrive after a 100 ms timeout. */
-export const DEFAULT_LATENCY: Latency = (r) => (r.chance(0.03) ? 20 + r.next() * 230 : 1 + r.next() * 19);
+export const DEFAULT_LATENCY: Latency = DEFAULT_LATENCY_MODEL.draw;
 
 export interface SimOptions {
   readonly nodes: number;
@@ -34,6 +36,12 @@ export interface SimOptions {
   readonly silent?: number;
   /** Nodes (taken before the silent ones) that neither answer nor poll. @default 0 */
   readonly crashed?: number;
+  /** Nodes (taken before the crashed ones) that poll honestly and answer by `strategy`. @default 0 */
+  readonly byzantine?: number;
+  /** How the byzantine nodes answer. @default "balancing" */
+  readonly strategy?: ByzantineStrategy;
+  /** Share of messages lost, each way (a lost query or answer is a dropped vote, after the timeout). @default 0 */
+  readonly drop?: number;
   /** Fetch blocks that members voted for but this node does not know (the node's sync). @default true */
   readonly fetchUnknown?: boolean;
   /** Delay of each message, each way. @default DEFAULT_LATENCY */
@@ -88,17 +96,53 @@ export interface SimStats {
 
 const TIMEOUT = new Error("query timed out");
 
-/** A query on its way: one object for all of its events. */
-interface InFlight {
-  readonly callee: SimNode;
-  readonly query: Query;
-  /** Delay of the answer, drawn when the query was sent. */
-  readonly backMs: number;
-  /** The answer comes before the deadline; else the timeout settles the query. */
-  readonly inTime: boolean;
+/**
+ * A query on its way, and its answer as the engine sees it: one object for all of the query's
+ * events. The Network port returns a promise, but the Engine only ever calls `then(onAnswer,
+ * onFailure)` on it (once per poll that shares the query), so this stands in for one: the
+ * callbacks run in the event that settles the query, at its simulated time. A native promise
+ * per message, its reactions and the microtask turns between ticks were most of a 1,000-node
+ * run's time; with this the whole simulation is plain synchronous event handling.
+ */
+class Flight {
   reply: QueryReply | undefined;
-  resolve(reply: QueryReply): void;
-  reject(err: Error): void;
+  private state: "pending" | "answered" | "failed" = "pending";
+  private readonly onAnswer: ((reply: QueryReply) => unknown)[] = [];
+  private readonly onFailure: ((err: unknown) => unknown)[] = [];
+
+  constructor(
+    private readonly sim: Simulation,
+    readonly from: NodeId,
+    readonly callee: SimNode,
+    readonly query: Query,
+    /** Delay of the answer, drawn when the query was sent. */
+    readonly backMs: number,
+    /** The answer comes before the deadline; else the timeout settles the query. */
+    readonly inTime: boolean,
+    readonly deadlineMs: number,
+  ) {}
+
+  then(onAnswer: (reply: QueryReply) => unknown, onFailure: (err: unknown) => unknown): void {
+    if (this.state === "pending") {
+      this.onAnswer.push(onAnswer);
+      this.onFailure.push(onFailure);
+    } else {
+      // Settled already: still later, never inside the caller (as a promise would).
+      this.sim.after(0, runTask, () => (this.state === "answered" ? onAnswer(this.reply as QueryReply) : onFailure(TIMEOUT)));
+    }
+  }
+
+  answer(reply: QueryReply): void {
+    if (this.state !== "pending") return;
+    this.state = "answered";
+    for (const f of this.onAnswer) f(reply);
+  }
+
+  fail(): void {
+    if (this.state !== "pending") return;
+    this.state = "failed";
+    for (const f of this.onFailure) f(TIMEOUT);
+  }
 }
 
 /** A fetch on its way. */
@@ -113,20 +157,21 @@ const runTask: Handler<() => void> = (task) => task();
 // Module-scope aliases: inside jest's vm context every global lookup is slow, and the event
 // loop below runs millions of times in the test suite.
 const { max, round } = Math;
-const NativePromise = Promise;
 
 /**
- * The resolution of simulated time. Events of one tick run as one batch (in the order they were
- * scheduled) before the promise reactions they caused: they happen at the same instant.
+ * The resolution of simulated time. Events of one tick run as one batch, in the order they were
+ * scheduled: they happen at the same instant.
  */
 export const TICK_MS = 0.1;
 
-/** One simulated peer: a Consensus and an Engine wired to the simulated network. */
+/** One simulated peer: a Consensus and an Engine wired to the simulated network, and the Behaviour that answers for it. */
 export class SimNode {
   readonly consensus: Consensus;
   readonly engine: Engine;
   /** Accepted block ids by height; genesis at 0. */
   readonly accepted: BlockId[] = [SIM_GENESIS.id];
+  readonly view: SimView;
+  readonly behaviour: Behaviour;
   polls = 0;
   /** Polls whose lowest height had no αP quorum. */
   failedPolls = 0;
@@ -139,17 +184,29 @@ export class SimNode {
   preferencePolls = 0;
   /** Blocks asked for and not yet received. */
   readonly fetching = new Set<BlockId>();
+  /** Polls it keeps in flight: polls ÷ this is its count of "rounds". */
+  readonly engineConcurrency: number;
+  /** Its row in the simulation's DecisionBook (honest nodes of a run that keeps one), else -1. */
+  row = -1;
+  /** The highest height it has learnt a block at (heights are learnt in order: a block needs its parent). */
+  private learntTop = 0;
+  /** Blocks accepted by the poll being recorded, booked when the engine reports the poll. */
+  private acceptedNow: Block[] = [];
 
   constructor(
     readonly id: NodeId,
     readonly mode: SimMode,
-    sim: Simulation,
+    private readonly sim: Simulation,
     params: SnowballParams,
     seed: number,
     fetchUnknown: boolean,
     initialOrder: (block: Block) => string,
+    behaviour: (view: SimView) => Behaviour,
   ) {
     this.consensus = new Consensus(params, SIM_GENESIS, { initialOrder });
+    this.engineConcurrency = params.concurrentPolls;
+    this.view = new SimView(this.consensus, this.accepted, sim.blocks);
+    this.behaviour = behaviour(this.view);
     const network: Network = { query: (to, query) => sim.query(id, to, query) };
     this.engine = new Engine(params, {
       selfId: id,
@@ -158,15 +215,25 @@ export class SimNode {
       membership: sim.membership,
       random: new SeededRandom(seed),
       clock: sim.clock,
-      answerSelf: (query) => this.answer(query),
-      onDecisions: (d) => sim.decided(this, d),
+      // As node.ts answers its own polls: truthfully, whatever it tells others.
+      answerSelf: (query) => ({
+        fromHeight: query.fromHeight,
+        preferredIds: truthfulAnswer(this.view, query.fromHeight, query.block.height),
+        lastAcceptedHeight: this.consensus.lastAcceptedHeight,
+      }),
+      onDecisions: (d) => {
+        this.view.changed();
+        sim.decided(this, d);
+      },
       onPoll: (r: PollReport) => {
         this.polls++;
         if (!r.successful) this.failedPolls++;
+        for (const b of this.acceptedNow) sim.booked(this, b);
+        this.acceptedNow = [];
       },
       onUnknownBlock: fetchUnknown ? (blockId, from) => sim.fetch(this, blockId, from) : undefined,
       onError: (err) => sim.errors.push(err),
-      // Engine tasks go through the event queue at the current time: no promise chains.
+      // Engine tasks go through the event queue at the current time.
       schedule: (task) => sim.after(0, runTask, task),
     });
   }
@@ -177,26 +244,48 @@ export class SimNode {
 
   /** Adds a block if this node can (as the node would after the chain layer validated it). */
   learn(block: Block): AddResult {
-    return this.consensus.add(block);
+    const result = this.consensus.add(block);
+    if (result === "added") {
+      this.view.changed();
+      if (block.height > this.learntTop) {
+        this.learntTop = block.height;
+        this.sim.startedHeight(this, block.height);
+      }
+    }
+    return result;
   }
 
   /** Adds blocks (ancestors first) and polls if any was new. */
   learnAll(blocks: readonly Block[]): void {
     let added = false;
     for (const b of blocks) added = this.learn(b) === "added" || added;
-    if (added) this.engine.kick();
+    if (added) {
+      this.sim.preferenceMayHaveMoved(this);
+      this.engine.kick();
+    }
   }
 
-  /** A query arrives: learn its blocks, take part in deciding them, answer. */
-  receive(query: Query): QueryReply {
+  /**
+   * A query arrives from `from`: learn its blocks, take part in deciding them, answer as the
+   * behaviour says (undefined: no answer at all), as the peer's message service does.
+   */
+  receive(query: Query, from: NodeId): QueryReply | undefined {
     let added = false;
     for (const b of query.ancestors) added = this.learn(b) === "added" || added;
-    if (this.learn(query.block) === "added" || added) this.engine.kick();
-    return this.answer(query);
+    if (this.learn(query.block) === "added" || added) {
+      this.sim.preferenceMayHaveMoved(this);
+      this.engine.kick();
+    }
+    if (this.sim.observesQueries) this.behaviour.observeQuery?.(from, query.block.id);
+    const ids = this.behaviour.answer(query.fromHeight, query.block.height, from);
+    if (ids === undefined) return undefined;
+    return { fromHeight: query.fromHeight, preferredIds: ids, lastAcceptedHeight: this.consensus.lastAcceptedHeight };
   }
 
-  private answer(query: Query): QueryReply {
-    return answerQuery(this.consensus, query, (h) => this.accepted[h]);
+  /** The engine recorded a poll that accepted `block`: booked when the poll is reported (onPoll, with its count). */
+  acceptedByPoll(block: Block): void {
+    this.accepted[block.height] = block.id;
+    this.acceptedNow.push(block);
   }
 }
 
@@ -207,7 +296,7 @@ export class SimNode {
  * timeout event comes later than the answers). Pure: no timers, no I/O.
  *
  * Memory is O(N) (one list of node ids shared by every engine's sample) and a poll costs
- * O(K) plus its queries; each query is one promise (the Network port's), answered by one event.
+ * O(K) plus its queries; each query is one object (Flight), answered by one event.
  */
 export class Simulation {
   readonly random: SeededRandom;
@@ -225,11 +314,11 @@ export class Simulation {
   private readonly queue = new EventQueue();
   private readonly latency: Latency;
   private readonly timeoutMs: number;
+  private readonly drop: number;
+  private readonly adversary: Adversary;
   private events = 0;
   private queries = 0;
   private timeouts = 0;
-  /** A promise was settled by the last event: its reactions must run before the next event. */
-  private settled = false;
   private honestNodes: SimNode[] | undefined;
   /** Honest nodes that accepted each height. */
   private readonly acceptedCount: number[] = [];
@@ -238,20 +327,37 @@ export class Simulation {
   private readonly conflicting = new Set<number>();
   /** Node → side of a partition; messages between sides are lost. Empty: no partition. */
   private sides = new Map<NodeId, number>();
+  /** Heights decided one after the other (decideInTurn). */
+  private proposals: Proposals | undefined;
+  private book: DecisionBook | undefined;
+  /** Full information: the tip each honest node was last reported to the adversary with. */
+  private readonly reportedTip = new Map<SimNode, BlockId>();
 
   constructor(opts: SimOptions) {
     this.random = new SeededRandom(opts.seed);
     this.latency = opts.latency ?? DEFAULT_LATENCY;
     this.timeoutMs = opts.timeoutMs ?? 100;
+    this.drop = opts.drop ?? 0;
+    this.adversary = new Adversary(opts.strategy ?? "balancing");
     const ids = Array.from({ length: opts.nodes }, (_, i) => `n${String(i).padStart(4, "0")}`);
     this.membership = { members: () => ids, includesSelf: true };
     const silentFrom = opts.nodes - (opts.silent ?? 0);
     const crashedFrom = silentFrom - (opts.crashed ?? 0);
+    const byzantineFrom = crashedFrom - (opts.byzantine ?? 0);
     const initialOrder = opts.initialOrder ?? (() => PROPOSER_ORDER);
     ids.forEach((id, i) => {
-      const mode: SimMode = i >= silentFrom ? "silent" : i >= crashedFrom ? "crashed" : "honest";
+      const mode: SimMode = i >= silentFrom ? "silent" : i >= crashedFrom ? "crashed" : i >= byzantineFrom ? "byzantine" : "honest";
       const seed = this.random.int(2 ** 32);
-      const node = new SimNode(id, mode, this, opts.params, seed, opts.fetchUnknown ?? true, initialOrder(i));
+      const behaviour =
+        mode === "byzantine"
+          ? (view: SimView) => {
+              const own = new SeededRandom(seed ^ 0x5bd1e995);
+              return this.adversary.behaviour(view, () => own.next());
+            }
+          : mode === "honest"
+            ? honestBehaviour
+            : (view: SimView) => new SilentBehaviour(view);
+      const node = new SimNode(id, mode, this, opts.params, seed, opts.fetchUnknown ?? true, initialOrder(i), behaviour);
       this.nodes.push(node);
       this.byId.set(id, node);
     });
@@ -295,42 +401,46 @@ export class Simulation {
   }
 
   /**
-   * The Network port of node `from`. The latencies of both legs are drawn when the query is
-   * sent, so an answer that would come after the deadline is not scheduled at all: the timeout
-   * event settles the query instead (and the callee still learns the query's blocks).
+   * The Network port of node `from`. The latencies of both legs, and whether each is lost, are
+   * drawn when the query is sent, so an answer that would come after the deadline is not
+   * scheduled at all: the timeout event settles the query instead (and the callee still learns
+   * the query's blocks). The Engine reads the result as a promise (see Flight).
    */
   query(from: NodeId, to: NodeId, query: Query): Promise<QueryReply> {
     this.queries++;
     const callee = this.node(to);
     const there = this.latency(this.random);
     const backMs = this.latency(this.random);
-    const delivered = callee.mode === "honest" && this.reachable(from, to);
-    const inTime = delivered && there + backMs < this.timeoutMs;
-    return new NativePromise((resolve, reject) => {
-      const flight: InFlight = { callee, query, backMs, inTime, reply: undefined, resolve, reject };
-      if (delivered) this.after(there, this.arrive, flight);
-      if (!inTime) this.after(this.timeoutMs, this.timeOut, flight);
-    });
+    // 0: both legs arrive, 1: the query is lost, 2: the answer is.
+    const lost = this.drop === 0 ? 0 : this.random.chance(this.drop) ? 1 : this.random.chance(this.drop) ? 2 : 0;
+    const delivered = callee.mode !== "crashed" && lost !== 1 && this.reachable(from, to);
+    const answers = callee.mode === "honest" || callee.mode === "byzantine";
+    const inTime = delivered && answers && lost === 0 && there + backMs < this.timeoutMs;
+    const flight = new Flight(this, from, callee, query, backMs, inTime, this.now + this.timeoutMs);
+    if (delivered) this.after(there, this.arrive, flight);
+    if (!inTime) this.after(this.timeoutMs, this.timeOut, flight);
+    return flight as unknown as Promise<QueryReply>;
   }
 
   // The handlers of the events, one function each for the whole run.
 
-  private readonly arrive: Handler<InFlight> = (flight) => {
+  private readonly arrive: Handler<Flight> = (flight) => {
     this.deliveries++;
-    flight.reply = flight.callee.receive(flight.query);
-    if (flight.inTime) this.after(flight.backMs, this.answer, flight);
+    flight.reply = flight.callee.receive(flight.query, flight.from);
+    if (!flight.inTime) return;
+    // A member that said nothing after all: the deadline settles it.
+    if (flight.reply === undefined) this.after(flight.deadlineMs - this.now, this.timeOut, flight);
+    else this.after(flight.backMs, this.answer, flight);
   };
 
-  private readonly answer: Handler<InFlight> = (flight) => {
+  private readonly answer: Handler<Flight> = (flight) => {
     this.deliveries++;
-    this.settled = true;
-    flight.resolve(flight.reply as QueryReply);
+    flight.answer(flight.reply as QueryReply);
   };
 
-  private readonly timeOut: Handler<InFlight> = (flight) => {
+  private readonly timeOut: Handler<Flight> = (flight) => {
     this.timeouts++;
-    this.settled = true;
-    flight.reject(TIMEOUT);
+    flight.fail();
   };
 
   private readonly fetched: Handler<Fetch> = ({ node, blockId, answered }) => {
@@ -344,7 +454,8 @@ export class Simulation {
   fetch(node: SimNode, blockId: BlockId, from: NodeId): void {
     if (node.fetching.has(blockId)) return;
     node.fetching.add(blockId);
-    const answered = this.node(from).mode === "honest" && this.reachable(node.id, from);
+    const mode = this.node(from).mode;
+    const answered = (mode === "honest" || mode === "byzantine") && this.reachable(node.id, from);
     const roundTrip = this.latency(this.random) + this.latency(this.random);
     this.after(roundTrip, this.fetched, { node, blockId, answered });
   }
@@ -353,13 +464,64 @@ export class Simulation {
   decided(node: SimNode, d: Decisions): void {
     node.preferenceChanges += d.preferenceChanges;
     if (d.preferenceChanges > 0 && d.accepted.length === 0) node.preferencePolls++;
+    if (node.row >= 0) this.book?.changedPreferences(d.preferenceChanges);
     for (const b of d.accepted) {
-      node.accepted[b.height] = b.id;
+      node.acceptedByPoll(b);
       const first = this.firstAccepted[b.height];
       if (first === undefined) this.firstAccepted[b.height] = b.id;
       else if (first !== b.id) this.conflicting.add(b.height);
-      if (node.mode === "honest") this.acceptedCount[b.height] = (this.acceptedCount[b.height] ?? 0) + 1;
+      if (node.mode === "honest") {
+        this.acceptedCount[b.height] = (this.acceptedCount[b.height] ?? 0) + 1;
+        if (this.allHonestAccepted(b.height)) this.adversary.decided(b.height);
+      }
+      const kids = this.proposals?.childrenOf(b) ?? [];
+      if (kids.length > 0) {
+        this.book?.proposed(b.height + 1, this.now);
+        // Not inside the engine's recording: it kicks new polls.
+        this.after(0, runTask, () => node.learnAll(kids));
+      }
     }
+    this.preferenceMayHaveMoved(node);
+  }
+
+  /** Books an honest node's acceptance once the engine reported the poll that made it (SimNode.acceptedByPoll). */
+  booked(node: SimNode, block: Block): void {
+    if (node.row >= 0) this.book?.accept(node.row, block, node.polls, node.polls / node.engineConcurrency, this.now);
+  }
+
+  /** A node learnt its first block at `height`. */
+  startedHeight(node: SimNode, height: number): void {
+    if (node.row >= 0) this.book?.start(node.row, height, node.polls, node.polls / node.engineConcurrency);
+  }
+
+  /** Full information: tell the adversary an honest node's preference if it moved. */
+  preferenceMayHaveMoved(node: SimNode): void {
+    if (!this.adversary.fullInformation || node.mode !== "honest") return;
+    const chain = node.view.preferredChain();
+    const tip = chain[chain.length - 1];
+    if (tip === undefined || this.reportedTip.get(node) === tip.id) return;
+    this.reportedTip.set(node, tip.id);
+    this.adversary.observeHonest(node.id, chain);
+  }
+
+  /** Whether byzantine nodes learn from the queries they get (the pooled or own-estimate balancers). */
+  get observesQueries(): boolean {
+    return this.adversary.observesQueries;
+  }
+
+  /**
+   * Decides the heights of `proposals` one after the other: every node that polls learns the
+   * candidates of height 1 now, and those of h + 1 once it accepted h; `book` keeps the
+   * figures of the honest nodes (numbered in order). Call before start().
+   */
+  decideInTurn(proposals: Proposals, book: DecisionBook): void {
+    this.proposals = proposals;
+    this.book = book;
+    proposals.onBlock = (b) => void this.register(b);
+    let row = 0;
+    for (const node of this.nodes) if (node.mode === "honest") node.row = row++;
+    const first = proposals.childrenOf(SIM_GENESIS);
+    for (const node of this.nodes) if (node.mode !== "crashed") for (const b of first) node.learn(b);
   }
 
   /** Whether every honest node accepted a block at `height` (O(1)). */
@@ -456,11 +618,15 @@ export class Simulation {
 
   /**
    * Runs events in time order until `until` holds (checked between ticks), nothing is left to
-   * run (an idle network), or the next event is past `forMs`. After a tick that settled a query,
-   * it lets the promise reactions run (one microtask turn) before the next tick, so engines see
-   * answers at the simulated time they arrive.
+   * run (an idle network), or the next event is past `forMs`. Every event, answers included,
+   * is handled synchronously (see Flight): the promise is for callers that await a run.
    */
   async run(opts: RunOptions = {}): Promise<void> {
+    this.runSync(opts);
+  }
+
+  /** run(), without the promise. */
+  runSync(opts: RunOptions = {}): void {
     const end = opts.forMs === undefined ? Infinity : this.tick + opts.forMs / TICK_MS;
     for (;;) {
       if (opts.until?.() === true) return;
@@ -468,10 +634,6 @@ export class Simulation {
       if (tick === undefined || tick > end) return;
       this.tick = tick;
       this.events += this.queue.runNext();
-      if (this.settled) {
-        this.settled = false;
-        await NativePromise.resolve();
-      }
     }
   }
 
