@@ -10,6 +10,10 @@ export interface BehaviourDeps {
   readonly view: LedgerView;
   readonly signer: Signer;
   readonly random: () => number;
+  /** BYZANTINE_GROUP, for a balancing peer that reports to its fellows. @default none */
+  readonly group?: string;
+  /** The clock of the collusion's bounds. @default Date.now */
+  readonly now?: () => number;
 }
 
 /** The behaviour BEHAVIOUR names: the one place that maps names to implementations. */
@@ -25,7 +29,7 @@ export function createBehaviour(name: BehaviourName, deps: BehaviourDeps): Behav
     case "contrarian":
       return contrarianBehaviour(view, random);
     case "balancing":
-      return new BalancingBehaviour(view, random);
+      return new BalancingBehaviour(view, random, undefined, deps.group === undefined ? undefined : { group: deps.group, now: deps.now ?? Date.now });
     case "equivocator":
       return new EquivocatorBehaviour(view);
     case "sync-liar":

@@ -13,8 +13,12 @@ export class SplitEstimate {
   /** height → block → members preferring it */
   private readonly counts = new Map<number, Map<BlockId, number>>();
 
-  /** `member` prefers these blocks (height → id): replaces what it preferred before at those heights. */
-  observe(member: string, chain: ReadonlyMap<number, BlockId>): void {
+  /**
+   * `member` prefers these blocks (height → id): replaces what it preferred before at those
+   * heights. Returns the heights where that changed what was known of it.
+   */
+  observe(member: string, chain: ReadonlyMap<number, BlockId>): Map<number, BlockId> {
+    const changed = new Map<number, BlockId>();
     let mine = this.preferences.get(member);
     if (!mine) {
       if (this.preferences.size >= MAX_VOTERS) this.forget(this.preferences.keys().next().value as string);
@@ -26,7 +30,14 @@ export class SplitEstimate {
       if (before !== undefined) this.add(height, before, -1);
       mine.set(height, id);
       this.add(height, id, 1);
+      changed.set(height, id);
     }
+    return changed;
+  }
+
+  /** Whether `member`'s preference was ever observed here (and not forgotten for newer members). */
+  knows(member: string): boolean {
+    return this.preferences.has(member);
   }
 
   /** Members seen to prefer `id` at `height`. */
