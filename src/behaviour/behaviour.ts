@@ -55,7 +55,7 @@ export interface FellowActions {
 }
 
 /** What an active behaviour (the flooder, a colluding balancer) may do on its own, beyond answering. */
-export interface BehaviourActions {
+export interface BehaviourActions extends FellowActions {
   /** The members it may reach. */
   neighbours(): readonly GossipTarget[];
   /** Sends a query about heights from..to to a member, carrying `blocks`; resolves when answered. */

@@ -60,7 +60,7 @@ export class Collusion {
    */
   take(sender: string, report: FellowReport): number {
     if (report.group !== this.deps.group) {
-      throw new SnowchainError(ErrorCode.WRONG_GROUP, `a report for byzantine group ${JSON.stringify(report.group)}: not this peer's group`, { group: report.group });
+      throw new SnowchainError(ErrorCode.WRONG_GROUP, `a report for byzantine group ${JSON.stringify(report.group.slice(0, 64))}: not this peer's group`, { group: report.group });
     }
     this.rate.take(sender, this.deps.now());
     this.fellows.heardFrom(sender);

@@ -1,6 +1,7 @@
 import type { BlockId } from "../chain/types";
-import type { Behaviour, BehaviourName, FellowActions, FellowReport, LedgerView } from "./behaviour";
+import type { Behaviour, BehaviourActions, BehaviourName, FellowActions, FellowReport, LedgerView } from "./behaviour";
 import { Collusion } from "./collusion";
+import { COLLUSION_LIMITS } from "./fellow-report";
 import { HonestBehaviour } from "./honest";
 import { balancingAnswer, contrarianAnswer, randomAnswer, type AnswerStrategy } from "./strategies";
 import { SplitEstimate } from "./split-estimate";
@@ -42,6 +43,7 @@ export interface BalancingGroup {
  */
 export class BalancingBehaviour extends StrategyBehaviour {
   private readonly collusion: Collusion | undefined;
+  private timer: NodeJS.Timeout | undefined;
   /** Set only with a group: without one this peer serves no Collusion. */
   readonly takeReport?: (sender: string, report: FellowReport) => number;
 
@@ -70,6 +72,14 @@ export class BalancingBehaviour extends StrategyBehaviour {
   /** Sends what changed since the last flush to its fellows (start does, every flushMs); returns how many reports went. */
   flushReports(actions: FellowActions): number {
     return this.collusion?.flush(actions) ?? 0;
+  }
+
+  start(actions: BehaviourActions): void {
+    if (this.collusion) this.timer = setInterval(() => this.flushReports(actions), COLLUSION_LIMITS.flushMs);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
   }
 
   /** Whether `nodeId` took one of this peer's reports or sent one of its group. */

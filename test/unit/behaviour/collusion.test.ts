@@ -5,20 +5,16 @@ import { BalancingBehaviour } from "../../../src/behaviour/liars";
 import { ObservationBatch } from "../../../src/behaviour/observation-batch";
 import { SenderRate } from "../../../src/behaviour/sender-rate";
 import { SplitEstimate } from "../../../src/behaviour/split-estimate";
-import { ErrorCode, isSnowchainError } from "../../../src/errors";
+import { ErrorCode } from "../../../src/errors";
 import { forkedView } from "../../utils/behaviour-view";
+import { thrown as thrownError } from "../../utils/chain/errors";
 
 const member = (nodeId: string): GossipTarget => ({ nodeId, address: `${nodeId}:1` });
 
 /** The code and message a call throws with. */
 function thrown(f: () => unknown): string {
-  try {
-    f();
-  } catch (err) {
-    if (isSnowchainError(err)) return `${err.code}: ${err.message}`;
-    throw err;
-  }
-  throw new Error("expected a SnowchainError, nothing was thrown");
+  const err = thrownError(f);
+  return `${err.code}: ${err.message}`;
 }
 
 /** Two balancers of one group over the forked view (a3 ← a4 against b3 ← b4), each with its own clock and floor. */
