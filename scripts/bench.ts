@@ -87,6 +87,7 @@ interface Options {
   json?: boolean;
   byzantine: number;
   behaviour: string;
+  byzantineGroup?: string;
 }
 
 function collectEnv(value: string, previous: Record<string, string>): Record<string, string> {
@@ -128,6 +129,7 @@ function parseOptions(argv: string[]): Options {
     .option("--json", "print the figures as one JSON object instead of text")
     .option("--byzantine <n>", "how many of the peers (the last ones) run --behaviour", argParser((s) => parseInteger(s, 0, 200)), 0)
     .option("--behaviour <name>", `what the byzantine peers do: ${BEHAVIOUR_NAMES.filter((b) => b !== "honest").join(", ")}`, "balancing")
+    .option("--byzantine-group <name>", "with --behaviour balancing: the byzantine peers share this BYZANTINE_GROUP and report to each other what they observe")
     .exitOverride();
   parseOrExit(program, argv);
   const o = program.opts<Options>();
@@ -137,6 +139,7 @@ function parseOptions(argv: string[]): Options {
   };
   if (o.byzantine >= o.peers) usage(`--byzantine ${o.byzantine}: at least one of the ${o.peers} peers must be honest`);
   if (!(BEHAVIOUR_NAMES as readonly string[]).includes(o.behaviour)) usage(`--behaviour ${o.behaviour}: one of ${BEHAVIOUR_NAMES.join(", ")}`);
+  if (o.byzantineGroup !== undefined && (o.behaviour !== "balancing" || o.byzantine < 2)) usage(`--byzantine-group goes with --behaviour balancing and --byzantine 2 or more`);
   if (o.observer >= o.peers - o.byzantine) usage(`--observer ${o.observer} must be an honest peer (0..${o.peers - o.byzantine - 1})`);
   if (o.warmup >= o.duration) usage(`--warmup (${o.warmup} s) must be shorter than --duration (${o.duration} s)`);
   if (o.observer >= o.peers) usage(`--observer ${o.observer}: there are only ${o.peers} peers`);
@@ -182,7 +185,7 @@ function meta(o: Options, env: Record<string, string>, snowball: SnowballParams,
     snowball,
     env,
     entryBytes: o.entryBytes,
-    byzantine: o.byzantine > 0 ? `${o.byzantine} × ${o.behaviour}` : undefined,
+    byzantine: o.byzantine > 0 ? `${o.byzantine} × ${o.behaviour}${o.byzantineGroup === undefined ? "" : ` in group ${o.byzantineGroup}`}` : undefined,
     startupSec,
     loadAvgAtStart,
   };
@@ -340,7 +343,8 @@ async function runNetwork(ctx: RunContext, build: BuildSpec, phases: readonly Ph
     host: o.host,
     env,
     // The last --byzantine peers lie as --behaviour says (their own polls stay honest).
-    envOf: (i): Record<string, string> => (i >= o.peers - o.byzantine ? { BEHAVIOUR: o.behaviour } : {}),
+    envOf: (i): Record<string, string> =>
+      i >= o.peers - o.byzantine ? { BEHAVIOUR: o.behaviour, ...(o.byzantineGroup === undefined ? {} : { BYZANTINE_GROUP: o.byzantineGroup }) } : {},
     // Fifty peers starting at once on two cores take a while.
     readyTimeoutMs: 30_000 + 2_000 * o.peers,
     // Writing a CPU profile at exit takes a few seconds.

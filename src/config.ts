@@ -57,6 +57,11 @@ export interface Config {
   readonly labControl: boolean;
   /** How this peer answers, proposes and serves syncs: honest, or one of the byzantine behaviours. @default honest */
   readonly behaviour: BehaviourName;
+  /**
+   * Balancing peers sharing this name tell each other what they observe (BEHAVIOUR=balancing
+   * only). @default none: a balancing peer balances on what it sees itself
+   */
+  readonly byzantineGroup: string | undefined;
 }
 
 
@@ -112,6 +117,9 @@ function hostAddress(): string {
   return "127.0.0.1";
 }
 
+/** What a BYZANTINE_GROUP may be: a short name, as NODE_ID. */
+const BYZANTINE_GROUP = /^[A-Za-z0-9._:-]{1,64}$/;
+
 const LOG_LEVELS: readonly LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
 /**
@@ -162,6 +170,13 @@ export function loadConfig(env: Env = process.env): Config {
   const behaviour = str(env, "BEHAVIOUR", "honest").toLowerCase() as BehaviourName;
   if (!BEHAVIOUR_NAMES.includes(behaviour)) bad("BEHAVIOUR", env.BEHAVIOUR ?? "", `must be one of ${BEHAVIOUR_NAMES.join(", ")}`);
 
+  const byzantineGroup = env.BYZANTINE_GROUP?.trim() || undefined;
+  if (byzantineGroup !== undefined) {
+    if (!BYZANTINE_GROUP.test(byzantineGroup)) bad("BYZANTINE_GROUP", byzantineGroup, "must be 1 to 64 characters of letters, digits, '.', '_', ':' or '-'");
+    // A group is how balancing peers collude: any other behaviour would serve and send reports nobody reads.
+    if (behaviour !== "balancing") bad("BYZANTINE_GROUP", byzantineGroup, `only a balancing peer has fellows to report to (BEHAVIOUR=balancing), this one is ${behaviour}`);
+  }
+
   // An entry must fit in a block: a larger one would be acknowledged and then never accepted.
   const maxEntryBytes = integer(env, "MAX_ENTRY_BYTES", 65536, 1, MAX_BLOCK_BYTES_LIMIT);
   const maxBlockBytes = integer(env, "MAX_BLOCK_BYTES", 1024 * 1024, 1, MAX_BLOCK_BYTES_LIMIT);
@@ -193,5 +208,6 @@ export function loadConfig(env: Env = process.env): Config {
     syncBatch: integer(env, "SYNC_BATCH", 256, 1, 10000),
     labControl: flag(env, "LAB_CONTROL", false),
     behaviour,
+    byzantineGroup,
   });
 }

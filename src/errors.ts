@@ -29,6 +29,8 @@ export enum ErrorCode {
   ADDRESS_TAKEN = "ADDRESS_TAKEN",
   /** A peer that asked to be a member does not answer at the address it gave (the dial-back failed). */
   UNREACHABLE = "UNREACHABLE",
+  /** A collusion report for another BYZANTINE_GROUP than this balancing peer's. */
+  WRONG_GROUP = "WRONG_GROUP",
   /** A feature this peer was not started with (the Lab service without LAB_CONTROL=1). */
   DISABLED = "DISABLED",
 }

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import { clientService, statusOf, type PeerStatus } from "./api/client-service";
 import { messageService } from "./api/message-service";
+import { collusionService } from "./api/collusion-service";
 import { peerService } from "./api/peer-service";
 import { labService } from "./api/lab-service";
 import { GrpcServer } from "./api/server";
@@ -106,6 +107,12 @@ export class SnowchainNode {
     return this.stopping;
   }
 
+  /** How this peer answers and proposes (known once started): tests read a balancer's estimate through it. */
+  get behaviour(): Behaviour {
+    if (!this.parts) throw new Error("the node has not started");
+    return this.parts.behaviour;
+  }
+
   /** This peer's node id, derived from its key (known once started). */
   get nodeId(): string {
     if (!this.parts) throw new Error("the node has not started");
@@ -155,6 +162,12 @@ export class SnowchainNode {
       neighbours: () => p.table.neighbors(),
       query: (to, fromHeight, blocks) => p.network.queryRange(to, fromHeight, fromHeight + MAX_QUERY_HEIGHTS - 1, blocks),
       gossip: (to, block) => p.network.gossip(to, block),
+      members: () => p.table.live(),
+      report: async (to, report) => {
+        const result = await p.network.report(to, report);
+        this.metrics.byzantine.reportsSent.inc({ result });
+        return result;
+      },
     });
   }
 
@@ -187,8 +200,8 @@ export class SnowchainNode {
     const entries = new PendingEntries({ mempool, journal, isAccepted: (id) => chain.isAccepted(id), metrics: m });
     const limits = { maxEntryBytes: cfg.maxEntryBytes, maxBlockEntries: cfg.maxBlockEntries, maxBlockBytes: cfg.maxBlockBytes };
     const ledger = new Ledger({ snowball: cfg.snowball, limits }, { chain, entries, events, now, log: chainLog, metrics: m });
-    const behaviour: Behaviour = createBehaviour(cfg.behaviour, { view: ledger, signer, random: Math.random });
-    if (behaviour.name !== "honest") log.warn({ behaviour: behaviour.name }, "this peer is byzantine (BEHAVIOUR): it lies as its behaviour says");
+    const behaviour: Behaviour = createBehaviour(cfg.behaviour, { view: ledger, signer, random: Math.random, group: cfg.byzantineGroup, now });
+    if (behaviour.name !== "honest") log.warn({ behaviour: behaviour.name, group: cfg.byzantineGroup }, "this peer is byzantine (BEHAVIOUR): it lies as its behaviour says");
     // The height this peer tells others: a sync-liar's is not its real one.
     const claimedHeight = (): number => behaviour.claimedHeight(ledger.lastAcceptedHeight);
 
@@ -340,9 +353,25 @@ export class SnowchainNode {
         pageSize: cfg.syncBatch,
       }),
       lab: labService({ log: apiLog, metrics: m, control: lab?.control }),
+      // Only a balancer with a group has a takeReport: every other peer leaves the service out (UNIMPLEMENTED).
+      collusion: behaviour.takeReport && this.fellowReports(behaviour.takeReport, { log: apiLog, transport, auth: sessions }),
     });
     const metricsServer = new MetricsServer({ port: cfg.metricsPort }, { registry: m.registry, readiness: () => this.readiness() });
     return { store, journal, ledger, table, pool, discovery, sync, poller, producer, server, metricsServer, peerStatus, behaviour, network };
+  }
+
+  /** The Collusion service of a balancer with a BYZANTINE_GROUP, its reports counted. */
+  private fellowReports(take: NonNullable<Behaviour["takeReport"]>, ctx: { log: Logger; transport: Transport; auth: Sessions }) {
+    const b = this.metrics.byzantine;
+    return collusionService({
+      ...ctx,
+      metrics: this.metrics,
+      take,
+      onReport: (result, merged) => {
+        b.reportsReceived.inc({ result });
+        b.observationsMerged.inc(merged);
+      },
+    });
   }
 
   /** The peer's side of the fault lab: a fault decorator on the transport, and a clock it can shift. */

@@ -3,6 +3,7 @@ import { ReflectionService } from "@grpc/reflection";
 import { HealthImplementation } from "grpc-health-check";
 import { formatHostPort, type HostPort } from "../wire/host-port";
 import type { ClientHandlers } from "../wire/generated/snowchain/v1/Client";
+import type { CollusionHandlers } from "../wire/generated/snowchain/v1/Collusion";
 import type { LabHandlers } from "../wire/generated/snowchain/v1/Lab";
 import type { MessageManagerHandlers } from "../wire/generated/snowchain/v1/MessageManager";
 import type { PeerManagerHandlers } from "../wire/generated/snowchain/v1/PeerManager";
@@ -15,9 +16,11 @@ export interface Services {
   readonly message: MessageManagerHandlers;
   readonly client: ClientHandlers;
   readonly lab: LabHandlers;
+  /** Only a balancing peer with a BYZANTINE_GROUP serves it: honest peers answer UNIMPLEMENTED. */
+  readonly collusion?: CollusionHandlers;
 }
 
-export const SERVICE_NAMES = ["snowchain.v1.PeerManager", "snowchain.v1.MessageManager", "snowchain.v1.Client", "snowchain.v1.Lab"] as const;
+export const SERVICE_NAMES = ["snowchain.v1.PeerManager", "snowchain.v1.MessageManager", "snowchain.v1.Client", "snowchain.v1.Lab", "snowchain.v1.Collusion"] as const;
 
 /**
  * The gRPC server of a peer: its three services, the standard health service (grpc.health.v1)
@@ -38,6 +41,7 @@ export class GrpcServer {
     this.add("snowchain.v1.MessageManager", v1.MessageManager.service, services.message);
     this.add("snowchain.v1.Client", v1.Client.service, services.client);
     this.add("snowchain.v1.Lab", v1.Lab.service, services.lab);
+    if (services.collusion) this.add("snowchain.v1.Collusion", v1.Collusion.service, services.collusion);
     this.health.addToServer(this.server);
     this.registered.push(HEALTH_SERVICE);
     // Last: it describes what was added above (its own two versions it serves without listing them).
@@ -62,7 +66,7 @@ export class GrpcServer {
   setServing(serving: boolean): void {
     const s = serving ? "SERVING" : "NOT_SERVING";
     this.health.setStatus("", s);
-    for (const name of SERVICE_NAMES) this.health.setStatus(name, s);
+    for (const name of this.registered) if (name !== HEALTH_SERVICE) this.health.setStatus(name, s);
   }
 
   /** Stops taking calls; calls in flight get `graceMs` to finish, then are cancelled. */

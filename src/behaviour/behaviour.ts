@@ -1,6 +1,7 @@
 import type { Signer } from "../chain/keys";
 import type { BehaviourName } from "./names";
 import type { Block, BlockId, Entry } from "../chain/types";
+import type { FellowReport, ReportOutcome } from "./fellow-report";
 
 /** What a behaviour may read of the peer's chain. The Ledger is one. */
 export interface LedgerView {
@@ -45,8 +46,16 @@ export interface Gossip {
   readonly to: readonly GossipTarget[];
 }
 
-/** What an active behaviour (the flooder) may do on its own, beyond answering. */
-export interface BehaviourActions {
+/** What a colluding balancer does on its own: find fellows among the members and report to them. */
+export interface FellowActions {
+  /** Every live member, not only the neighbours: where a balancer looks for fellows. */
+  members(): readonly GossipTarget[];
+  /** Sends a report to a member's Collusion service; resolves how it was taken (never rejects). */
+  report(to: GossipTarget, report: FellowReport): Promise<ReportOutcome>;
+}
+
+/** What an active behaviour (the flooder, a colluding balancer) may do on its own, beyond answering. */
+export interface BehaviourActions extends FellowActions {
   /** The members it may reach. */
   neighbours(): readonly GossipTarget[];
   /** Sends a query about heights from..to to a member, carrying `blocks`; resolves when answered. */
@@ -72,6 +81,11 @@ export interface Behaviour {
   answer(fromHeight: number, toHeight: number, asker: string): (BlockId | undefined)[] | undefined;
   /** A member asked, preferring `tipId` (its preferred block at the query's top height). */
   observeQuery?(asker: string, tipId: BlockId | undefined): void;
+  /**
+   * A fellow's report (a balancer with a BYZANTINE_GROUP; others have none and serve no
+   * Collusion): returns how many observations it merged; throws WRONG_GROUP or OVERLOADED.
+   */
+  takeReport?(sender: string, report: FellowReport): number;
   /** The blocks to propose for a draft: an honest peer makes exactly one. */
   propose(draft: ProposalDraft): Block[];
   /**
@@ -94,3 +108,4 @@ export interface Behaviour {
 }
 
 export { BEHAVIOUR_NAMES, type BehaviourName } from "./names";
+export type { FellowReport, MemberObservation, ReportOutcome } from "./fellow-report";

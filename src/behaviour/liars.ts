@@ -1,5 +1,7 @@
 import type { BlockId } from "../chain/types";
-import type { Behaviour, BehaviourName, LedgerView } from "./behaviour";
+import type { Behaviour, BehaviourActions, BehaviourName, FellowActions, FellowReport, LedgerView } from "./behaviour";
+import { Collusion } from "./collusion";
+import { COLLUSION_LIMITS } from "./fellow-report";
 import { HonestBehaviour } from "./honest";
 import { balancingAnswer, contrarianAnswer, randomAnswer, type AnswerStrategy } from "./strategies";
 import { SplitEstimate } from "./split-estimate";
@@ -27,18 +29,33 @@ export function contrarianBehaviour(view: LedgerView, random: () => number): Beh
   return new StrategyBehaviour("contrarian", view, contrarianAnswer(random));
 }
 
+/** What a balancer shares with its fellows: their BYZANTINE_GROUP, and a clock for its bounds. */
+export interface BalancingGroup {
+  readonly group: string;
+  readonly now: () => number;
+}
+
 /**
  * Balancing: learns each asker's preferred chain from its query's tip, then votes for whichever
  * candidate fewest members prefer. Balancers that share one SplitEstimate (the simulator's, or
- * peers of one process) see what all of them saw.
+ * peers of one process) see what all of them saw; those of one BYZANTINE_GROUP (`collude`) tell
+ * each other over the Collusion service (collusion.ts).
  */
 export class BalancingBehaviour extends StrategyBehaviour {
+  private readonly collusion: Collusion | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  /** Set only with a group: without one this peer serves no Collusion. */
+  readonly takeReport?: (sender: string, report: FellowReport) => number;
+
   constructor(
     view: LedgerView,
     random: () => number,
     readonly split: SplitEstimate = new SplitEstimate(),
+    collude?: BalancingGroup,
   ) {
     super("balancing", view, balancingAnswer(split, random));
+    const c = (this.collusion = collude && new Collusion({ ...collude, view, split }));
+    if (c) this.takeReport = (sender, report) => c.take(sender, report);
   }
 
   observeQuery(asker: string, tipId: BlockId | undefined): void {
@@ -48,7 +65,26 @@ export class BalancingBehaviour extends StrategyBehaviour {
     for (let b = this.view.blockById(tipId); b && b.height > floor; b = this.view.blockById(b.parentId)) chain.set(b.height, b.id);
     if (chain.size === 0) return;
     this.split.prune(floor);
-    this.split.observe(asker, chain);
+    const changed = this.split.observe(asker, chain);
+    this.collusion?.observed(asker, changed);
+  }
+
+  /** Sends what changed since the last flush to its fellows (start does, every flushMs); returns how many reports went. */
+  flushReports(actions: FellowActions): number {
+    return this.collusion?.flush(actions) ?? 0;
+  }
+
+  start(actions: BehaviourActions): void {
+    if (this.collusion) this.timer = setInterval(() => this.flushReports(actions), COLLUSION_LIMITS.flushMs);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  /** Whether `nodeId` took one of this peer's reports or sent one of its group. */
+  isFellow(nodeId: string): boolean {
+    return this.collusion?.isFellow(nodeId) ?? false;
   }
 }
 

@@ -3,13 +3,17 @@ import type { Behaviour, BehaviourName, LedgerView } from "./behaviour";
 import { EquivocatorBehaviour } from "./equivocator";
 import { FlooderBehaviour } from "./flooder";
 import { HonestBehaviour } from "./honest";
-import { answeringBehaviour } from "./liars";
+import { answeringBehaviour, BalancingBehaviour } from "./liars";
 import { SyncLiarBehaviour } from "./sync-liar";
 
 export interface BehaviourDeps {
   readonly view: LedgerView;
   readonly signer: Signer;
   readonly random: () => number;
+  /** BYZANTINE_GROUP, for a balancing peer that reports to its fellows. @default none */
+  readonly group?: string;
+  /** The clock of the collusion's bounds. @default Date.now */
+  readonly now?: () => number;
 }
 
 /** The behaviour BEHAVIOUR names: the one place that maps names to implementations. */
@@ -21,8 +25,10 @@ export function createBehaviour(name: BehaviourName, deps: BehaviourDeps): Behav
     case "silent":
     case "random":
     case "contrarian":
-    case "balancing":
       return answeringBehaviour(name, view, random);
+    case "balancing":
+      // Alone, it is the simulator's balancer too; with a group it reports to its fellows.
+      return new BalancingBehaviour(view, random, undefined, deps.group === undefined ? undefined : { group: deps.group, now: deps.now ?? Date.now });
     case "equivocator":
       return new EquivocatorBehaviour(view);
     case "sync-liar":

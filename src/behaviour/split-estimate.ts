@@ -18,8 +18,12 @@ export class SplitEstimate {
   /** @param maxVoters members remembered at most (a simulator's full-information adversary remembers every honest node) */
   constructor(private readonly maxVoters = MAX_VOTERS) {}
 
-  /** `member` prefers these blocks (height → id): replaces what it preferred before at those heights. */
-  observe(member: string, chain: ReadonlyMap<number, BlockId>): void {
+  /**
+   * `member` prefers these blocks (height → id): replaces what it preferred before at those
+   * heights. Returns the heights where that changed what was known of it.
+   */
+  observe(member: string, chain: ReadonlyMap<number, BlockId>): Map<number, BlockId> {
+    const changed = new Map<number, BlockId>();
     let mine = this.preferences.get(member);
     if (!mine) {
       if (this.preferences.size >= this.maxVoters) this.forget(this.preferences.keys().next().value as string);
@@ -31,7 +35,14 @@ export class SplitEstimate {
       if (before !== undefined) this.add(height, before, -1);
       mine.set(height, id);
       this.add(height, id, 1);
+      changed.set(height, id);
     }
+    return changed;
+  }
+
+  /** Whether `member`'s preference was ever observed here (and not forgotten for newer members). */
+  knows(member: string): boolean {
+    return this.preferences.has(member);
   }
 
   /** Members seen to prefer `id` at `height`. */

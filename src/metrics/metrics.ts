@@ -25,6 +25,9 @@ export const METRIC_PREFIX = "snowchain_";
 export type PollOutcome = "successful" | "failed";
 export const POLL_OUTCOMES: readonly PollOutcome[] = ["successful", "failed"];
 
+/** `result` of `snowchain_byzantine_reports_sent_total` (received ones are accepted or refused). */
+export type ReportResult = "accepted" | "refused" | "failed";
+
 /** `result` of `snowchain_p2p_handshakes_total`. */
 export type HandshakeResult = "ok" | "refused" | "failed";
 export const HANDSHAKE_RESULTS: readonly HandshakeResult[] = ["ok", "refused", "failed"];
@@ -112,6 +115,12 @@ export interface SyncMetrics {
 export interface ByzantineMetrics {
   /** Two validly signed blocks of one proposer at one height: evidence against that proposer. */
   equivocations: Counter;
+  /** A colluding balancer's reports to members (BYZANTINE_GROUP), by how they were taken. */
+  reportsSent: Counter<"result">;
+  /** Reports a colluding balancer was sent, taken or refused (another group, past the rate, malformed). */
+  reportsReceived: Counter<"result">;
+  /** Members' observations from fellows' reports that went into this balancer's estimate. */
+  observationsMerged: Counter;
 }
 
 export interface P2pMetrics {
@@ -262,6 +271,9 @@ export function createMetrics(opts: MetricsOptions): Metrics {
       "snowchain_byzantine_equivocations_total",
       "Pairs of validly signed blocks of one proposer at one height this peer received: evidence of an equivocating proposer",
     ),
+    reportsSent: counter("snowchain_byzantine_reports_sent_total", "Collusion reports this balancing peer sent to members (BYZANTINE_GROUP), by result: accepted, refused, failed", ["result"]),
+    reportsReceived: counter("snowchain_byzantine_reports_received_total", "Collusion reports this balancing peer was sent, by result: accepted or refused", ["result"]),
+    observationsMerged: counter("snowchain_byzantine_observations_merged_total", "Members' observations from fellows' reports merged into this balancing peer's split estimate"),
   };
 
   // Series with a fixed, small label set exist from the first scrape (at 0), so a rate or a

@@ -17,6 +17,9 @@ import type { HandshakeResponse__Output } from "../wire/generated/snowchain/v1/H
 import type { ExchangePeersRequest } from "../wire/generated/snowchain/v1/ExchangePeersRequest";
 import type { ExchangePeersResponse__Output } from "../wire/generated/snowchain/v1/ExchangePeersResponse";
 import type { MessageManagerClient } from "../wire/generated/snowchain/v1/MessageManager";
+import type { CollusionClient } from "../wire/generated/snowchain/v1/Collusion";
+import type { ReportRequest } from "../wire/generated/snowchain/v1/ReportRequest";
+import type { ReportResponse__Output } from "../wire/generated/snowchain/v1/ReportResponse";
 import type { PeerManagerClient } from "../wire/generated/snowchain/v1/PeerManager";
 import type { PingResponse__Output } from "../wire/generated/snowchain/v1/PingResponse";
 import type { QueryRequest } from "../wire/generated/snowchain/v1/QueryRequest";
@@ -76,6 +79,8 @@ export class CallError extends Error {
 export class PeerClient {
   private readonly peers: PeerManagerClient;
   private readonly messages: MessageManagerClient;
+  /** Made on first use: only a colluding balancer ever calls it. */
+  private collusion: CollusionClient | undefined;
   private stream: grpc.ClientDuplexStream<QueryRequest, QueryResponse__Output> | undefined;
   private readonly pending = new Map<number, PendingQuery>();
   private nextRequestId = 1;
@@ -143,6 +148,13 @@ export class PeerClient {
     );
   }
 
+  /** A byzantine report to a fellow (see collusion.proto); an honest callee answers UNIMPLEMENTED. */
+  report(req: ReportRequest): Promise<ReportResponse__Output> {
+    this.collusion ??= new v1.Collusion(this.address, grpc.credentials.createInsecure(), { ...CHANNEL_OPTIONS, channelOverride: this.peers.getChannel() });
+    const collusion = this.collusion;
+    return this.unary("Report", (md, o, cb) => collusion.Report(req, md, o, cb));
+  }
+
   /**
    * A Snowball query on the stream. Blocks the callee was already sent on this stream are left
    * out. Rejects on timeout or a broken stream: a dropped vote.
@@ -184,6 +196,7 @@ export class PeerClient {
     this.stream?.cancel();
     this.stream = undefined;
     this.messages.close();
+    this.collusion?.close();
     this.peers.close();
   }
 

@@ -1,9 +1,10 @@
-import type { AcceptedReport } from "../behaviour/behaviour";
+import type { AcceptedReport, FellowReport, ReportOutcome } from "../behaviour/behaviour";
 import type { Block, BlockId, Entry } from "../chain/types";
 import type { Network } from "../consensus/ports";
 import type { NodeId, Query, QueryReply } from "../consensus/types";
 import { ErrorCode, SnowchainError } from "../errors";
 import { blockFromWire } from "../wire/convert";
+import { reportToWire } from "../wire/report";
 import type { MemberInfo, MemberTable } from "./membership";
 import type { Benchlist } from "./benchlist";
 import { CallError, PeerClient, type CallObserver, type PeerClientOptions } from "./peer-client";
@@ -53,6 +54,9 @@ export interface PeerNetworkDeps {
 }
 
 const ID_BYTES = 32;
+
+/** The answers of a member that will not take reports (until it restarts as something else). */
+const REPORT_REFUSALS: ReadonlySet<string> = new Set(["UNIMPLEMENTED", "FAILED_PRECONDITION"]);
 
 /**
  * The members as the rest of the peer reaches them, by node id, over gRPC: the consensus
@@ -143,6 +147,19 @@ export class PeerNetwork implements Network {
       .client(to.address)
       .gossip([block])
       .catch(() => {});
+  }
+
+  /**
+   * A byzantine report to a member: refused when it serves no Collusion (an honest peer:
+   * UNIMPLEMENTED) or is of another group (FAILED_PRECONDITION); any other failure may pass.
+   */
+  async report(to: Pick<MemberInfo, "address">, report: FellowReport): Promise<ReportOutcome> {
+    try {
+      await this.deps.pool.client(to.address).report(reportToWire(report));
+      return "accepted";
+    } catch (err) {
+      return err instanceof CallError && REPORT_REFUSALS.has(err.code) ? "refused" : "failed";
+    }
   }
 
   private clientOf(nodeId: NodeId): PeerClient {

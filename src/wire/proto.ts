@@ -7,6 +7,7 @@ import type { ProtoGrpcType as ClientProto } from "./generated/client";
 import type { ProtoGrpcType as MessageProto } from "./generated/message";
 import type { ProtoGrpcType as LabProto } from "./generated/lab";
 import type { ProtoGrpcType as PeerProto } from "./generated/peer";
+import type { ProtoGrpcType as CollusionProto } from "./generated/collusion";
 
 /** proto/ at the package root, whether this runs from src/ or dist/src/. */
 export const PROTO_DIR = path.join(findPackageRoot(__dirname), "proto");
@@ -17,6 +18,7 @@ export const PROTO_FILES = [
   "snowchain/v1/message.proto",
   "snowchain/v1/client.proto",
   "snowchain/v1/lab.proto",
+  "snowchain/v1/collusion.proto",
 ];
 
 /**
@@ -32,7 +34,7 @@ export const LOADER_OPTIONS: protoLoader.Options = {
   includeDirs: [PROTO_DIR],
 };
 
-export type SnowchainProto = ClientProto & MessageProto & PeerProto & LabProto;
+export type SnowchainProto = ClientProto & MessageProto & PeerProto & LabProto & CollusionProto;
 
 export const packageDefinition = protoLoader.loadSync(PROTO_FILES, LOADER_OPTIONS);
 

@@ -17,6 +17,7 @@ const STATUS_OF: Readonly<Record<ErrorCode, status>> = {
   [ErrorCode.UNAUTHENTICATED]: status.UNAUTHENTICATED,
   [ErrorCode.ADDRESS_TAKEN]: status.ALREADY_EXISTS,
   [ErrorCode.UNREACHABLE]: status.FAILED_PRECONDITION,
+  [ErrorCode.WRONG_GROUP]: status.FAILED_PRECONDITION,
 };
 
 /** A domain error as a gRPC error; anything unexpected is INTERNAL without leaking details. */

@@ -1,5 +1,5 @@
-/** The peer-to-peer messages, by their rpc name (QueryStream messages are "Query"). */
-export type PeerMessageKind = "Hello" | "Handshake" | "ExchangePeers" | "Ping" | "Query" | "Gossip" | "FetchBlock" | "FetchRange" | "GetAccepted" | "ForwardEntries";
+/** The peer-to-peer messages, by their rpc name (QueryStream messages are "Query"; "Report" is the byzantine Collusion service's). */
+export type PeerMessageKind = "Hello" | "Handshake" | "ExchangePeers" | "Ping" | "Query" | "Gossip" | "FetchBlock" | "FetchRange" | "GetAccepted" | "ForwardEntries" | "Report";
 
 /**
  * The seam every peer-to-peer message passes through, both ways: outgoing ones as this peer's

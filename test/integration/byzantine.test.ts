@@ -1,6 +1,6 @@
 import type { BehaviourName } from "../../src/behaviour/behaviour";
-import { Cluster, readChain, startPeer, type ClusterPeer } from "../utils/cluster";
-import { freePort } from "../utils/ports";
+import { counter, submitAndCheck } from "../utils/byzantine";
+import { Cluster, readChain } from "../utils/cluster";
 import { waitFor } from "../utils/wait";
 
 /**
@@ -10,35 +10,6 @@ import { waitFor } from "../utils/wait";
  * honest peers never accept different blocks at a height, every entry acknowledged by an honest
  * peer is accepted exactly once, and the network goes on.
  */
-const counter = async (p: ClusterPeer, get: (p: ClusterPeer) => Promise<{ values: { value: number }[] }>): Promise<number> =>
-  (await get(p)).values.reduce((n, v) => n + v.value, 0);
-
-async function submitAndCheck(honest: readonly ClusterPeer[], label: string, count = 6): Promise<void> {
-  const sent: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const text = `${label} ${i}`;
-    await honest[i % honest.length]!.api.submit(Buffer.from(text));
-    sent.push(text);
-  }
-  // Every honest peer holds every entry, exactly once, and the honest chains agree height by height.
-  const chains = await Promise.all(
-    honest.map((p) =>
-      waitFor(`${p.name} to accept all ${count} entries`, async () => {
-        const chain = await readChain(p.api);
-        const data = chain.flatMap((b) => b.entries.map((e) => e.data.toString()));
-        return sent.every((t) => data.includes(t)) ? chain : undefined;
-      }, 60_000),
-    ),
-  );
-  for (const chain of chains) {
-    const data = chain.flatMap((b) => b.entries.map((e) => e.data.toString()));
-    for (const t of sent) expect(data.filter((d) => d === t)).toHaveLength(1);
-  }
-  const shortest = Math.min(...chains.map((c) => c.length));
-  const ids = chains.map((c) => c.slice(0, shortest).map((b) => b.id.toString("hex")).join());
-  expect(new Set(ids).size).toBe(1);
-}
-
 /** A silent member costs a poll its timeout whenever the others fall short of αC: keep it short. */
 const ENV = { POLL_TIMEOUT_MS: "250" };
 
@@ -98,26 +69,18 @@ describe("an equivocator among five", () => {
 
 describe("a sync-liar among five", () => {
   let cluster: Cluster;
-  const late: ClusterPeer[] = [];
   beforeAll(async () => {
     cluster = await Cluster.start(5, ENV, (i): Record<string, string> => (i === 4 ? { BEHAVIOUR: "sync-liar" } : {}));
     for (const p of cluster.peers) await waitFor(`${p.name} to know the four others`, async () => ((await p.api.status()).live_peers === 4 ? true : undefined));
   });
-  afterAll(async () => {
-    for (const p of late) {
-      p.api.close();
-      await p.node.stop();
-    }
-    await cluster.stop();
-  });
+  afterAll(() => cluster.stop());
 
   it("claims a chain 1,000 heights taller, and neither the honest peers nor a late one that syncs adopt it", async () => {
     const honest = cluster.peers.slice(0, 4);
     const liar = cluster.peers[4]!;
     await submitAndCheck(honest, "beside a liar", 4);
     // A late peer told of the liar first: the liar's height is the tallest claim it hears.
-    const peer = await startPeer(cluster.dir, 5, await freePort(), [liar.addr, honest[0]!.addr].join(","), ENV);
-    late.push(peer);
+    const peer = await cluster.join([liar.addr, honest[0]!.addr], ENV);
     const truth = (await readChain(honest[0]!.api)).map((b) => b.id.toString("hex"));
     await waitFor("the late peer to catch up with the honest chain", async () => ((await peer.api.status()).height >= truth.length ? true : undefined), 30_000);
     expect((await readChain(peer.api)).slice(0, truth.length).map((b) => b.id.toString("hex"))).toEqual(truth);

@@ -61,6 +61,13 @@ export class Cluster {
     return cluster;
   }
 
+  /** One more peer (the next index), told of `seeds`; stopped with the others. */
+  async join(seeds: readonly string[], env: Record<string, string> = {}): Promise<ClusterPeer> {
+    const peer = await startPeer(this.dir, this.peers.length, await freePort(), seeds.join(","), env);
+    this.peers.push(peer);
+    return peer;
+  }
+
   async stop(): Promise<void> {
     for (const p of this.peers) p.api.close();
     await Promise.all(this.peers.map((p) => p.node.stop()));

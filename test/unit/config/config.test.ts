@@ -131,6 +131,7 @@ describe("loadConfig parses every variable", () => {
       syncBatch: 16,
       labControl: true,
       behaviour: "sync-liar",
+      byzantineGroup: undefined,
     });
   });
 
@@ -197,6 +198,23 @@ describe("loadConfig refuses bad values with one line naming the variable, the v
   it("refuses an unknown behaviour, naming every one there is", () => {
     expect(refusal({ BEHAVIOUR: "evil" })).toBe(
       'BEHAVIOUR="evil": must be one of honest, silent, random, contrarian, balancing, equivocator, sync-liar, flooder',
+    );
+  });
+
+  it("reads BYZANTINE_GROUP for a balancing peer", () => {
+    expect(loadConfig({ BEHAVIOUR: "balancing", BYZANTINE_GROUP: " cabal.1:a-b_c " }).byzantineGroup).toBe("cabal.1:a-b_c");
+    expect(loadConfig({ BEHAVIOUR: "balancing" }).byzantineGroup).toBeUndefined();
+  });
+
+  it.each(["honest", "random", "flooder"])("refuses BYZANTINE_GROUP unless BEHAVIOUR=balancing: %s", (behaviour) => {
+    expect(refusal({ BEHAVIOUR: behaviour, BYZANTINE_GROUP: "cabal" })).toBe(
+      `BYZANTINE_GROUP="cabal": only a balancing peer has fellows to report to (BEHAVIOUR=balancing), this one is ${behaviour}`,
+    );
+  });
+
+  it.each(["two words", "x".repeat(65), "slash/ed"])("refuses a BYZANTINE_GROUP that is not a short name: %s", (value) => {
+    expect(refusal({ BEHAVIOUR: "balancing", BYZANTINE_GROUP: value })).toBe(
+      `BYZANTINE_GROUP=${JSON.stringify(value)}: must be 1 to 64 characters of letters, digits, '.', '_', ':' or '-'`,
     );
   });
 
