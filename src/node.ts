@@ -416,7 +416,7 @@ export class SnowchainNode {
       }),
       onDecisions: p.onDecisions,
       onPoll: (r: PollReport) => {
-        pacer.observe();
+        pacer.observe(r);
         recordPoll(m, r, { inFlight: engine.inFlight, confidence: consensus.confidenceAt(consensus.lastAcceptedHeight + 1) });
       },
       onUnknownBlock: (id, from) => p.intake.fetch(id, from),

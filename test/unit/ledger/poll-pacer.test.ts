@@ -13,8 +13,8 @@ describe("PollPacer", () => {
       setTimer: (_t, ms) => timers.push(ms),
       setImmediate: () => immediates++,
     });
-    const poll = (): void => {
-      p.observe();
+    const poll = (outcome?: { successful: boolean; durationMs: number }): void => {
+      p.observe(outcome);
       p.schedule(() => {});
     };
     return { p, timers, poll, immediates: () => immediates, hear: () => (heard = now), tick: (ms: number) => (now += ms) };
@@ -41,5 +41,17 @@ describe("PollPacer", () => {
     const h = pacer({ heardAgoMs: Infinity, members: false });
     for (let i = 0; i < 3; i++) h.poll();
     expect(h.timers).toEqual([]);
+  });
+
+  it("paces polls that fail at once while members answer (benched members), and runs the next at once after one that took its time or succeeded", () => {
+    const h = pacer({ heardAgoMs: 5 });
+    for (let i = 0; i < 4; i++) h.poll({ successful: false, durationMs: 0.5 });
+    expect(h.timers).toEqual([1, 2, 4, 8]);
+    h.poll({ successful: false, durationMs: 400 }); // failed on answers that came: no spin
+    expect(h.p.pauseMs).toBe(0);
+    h.poll({ successful: false, durationMs: 1 });
+    h.poll({ successful: true, durationMs: 1 });
+    expect(h.p.pauseMs).toBe(0);
+    expect(h.timers).toEqual([1, 2, 4, 8, 1]);
   });
 });
