@@ -11,7 +11,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import * as grpc from "@grpc/grpc-js";
-import { Command, InvalidArgumentError } from "commander";
+import { Command } from "commander";
+import { argParser, parseInteger, parseOrExit } from "../src/cli/options";
 import { GrpcSnowchainApi } from "../src/cli/client";
 import { TOOL_CHANNEL_OPTIONS } from "../src/wire/channel";
 import { v1 } from "../src/wire/proto";
@@ -19,20 +20,27 @@ import { LocalTestnet } from "../src/testnet/local-testnet";
 import { LatencyRecorder, type LatencySummary } from "./bench/latency";
 import { BenchNet } from "./bench/net";
 
-const whole = (min: number) => (v: string): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`must be a whole number ≥ ${min}`);
-  return n;
-};
+interface BurstOptions {
+  peers: number;
+  submits: number;
+  quietCalls: number;
+  basePort: number;
+  metricsPort: number;
+}
 
-const opts = new Command("bench:burst")
-  .option("--peers <n>", "peer processes", whole(1), 3)
-  .option("--submits <n>", "entries submitted at once", whole(1), 5000)
-  .option("--quiet-calls <n>", "Status calls timed before the burst", whole(1), 200)
-  .option("--base-port <port>", "first peer's gRPC port", whole(1024), 23051)
-  .option("--metrics-port <port>", "first peer's metrics port", whole(1024), 24051)
-  .parse()
-  .opts<{ peers: number; submits: number; quietCalls: number; basePort: number; metricsPort: number }>();
+function parseOptions(argv: string[]): BurstOptions {
+  const count = argParser((v) => parseInteger(v, 1, 1_000_000));
+  const port = argParser((v) => parseInteger(v, 1024, 65535));
+  const program = new Command("bench:burst")
+    .option("--peers <n>", "peer processes", count, 3)
+    .option("--submits <n>", "entries submitted at once", count, 5000)
+    .option("--quiet-calls <n>", "Status calls timed before the burst", count, 200)
+    .option("--base-port <port>", "first peer's gRPC port", port, 23051)
+    .option("--metrics-port <port>", "first peer's metrics port", port, 24051)
+    .exitOverride();
+  parseOrExit(program, argv);
+  return program.opts<BurstOptions>();
+}
 
 const fmt = (s: LatencySummary): string => `n=${s.n} p50 ${s.p50?.toFixed(1)} ms, p99 ${s.p99?.toFixed(1)} ms, max ${s.max?.toFixed(1)} ms`;
 
@@ -74,7 +82,7 @@ async function timeStatus(addr: string, run: () => Promise<unknown>, min: number
   return rec;
 }
 
-async function main(): Promise<void> {
+async function main(opts: BurstOptions): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "snowchain-burst-"));
   const testnet = new LocalTestnet({ peers: opts.peers, baseDir: dir, basePort: opts.basePort, baseMetricsPort: opts.metricsPort, readyTimeoutMs: 60_000 });
   const net = new BenchNet(testnet, "127.0.0.1");
@@ -87,19 +95,20 @@ async function main(): Promise<void> {
     const quiet = await timeStatus(addr, () => Promise.resolve(), opts.quietCalls);
 
     const outcomes = new Map<string, number>();
+    const count = (what: string): void => void outcomes.set(what, (outcomes.get(what) ?? 0) + 1);
     const target = net.api(1 % net.size);
-    let t0 = 0;
     let burstMs = 0;
-    const burst = (): Promise<unknown> => {
-      t0 = performance.now();
-      return Promise.all(
-      Array.from({ length: opts.submits }, (_, i) =>
-        target.submit(Buffer.from(`burst ${i} ${t0}`)).then(
-          () => outcomes.set("acknowledged", (outcomes.get("acknowledged") ?? 0) + 1),
-          (err: { code?: number; details?: string }) => outcomes.set(`refused (${err.details ?? String(err)})`, (outcomes.get(`refused (${err.details ?? String(err)})`) ?? 0) + 1),
+    const burst = async (): Promise<void> => {
+      const t0 = performance.now();
+      await Promise.all(
+        Array.from({ length: opts.submits }, (_, i) =>
+          target.submit(Buffer.from(`burst ${i} ${t0}`)).then(
+            () => count("acknowledged"),
+            (err: { details?: string }) => count(`refused (${err.details ?? String(err)})`),
+          ),
         ),
-      ),
-      ).then(() => (burstMs = performance.now() - t0));
+      );
+      burstMs = performance.now() - t0;
     };
     const during = await timeStatus(addr, burst, 5);
     process.stdout.write(
@@ -118,7 +127,7 @@ async function main(): Promise<void> {
 }
 
 if (isMainThread) {
-  main().catch((err: unknown) => {
+  main(parseOptions(process.argv.slice(2))).catch((err: unknown) => {
     process.stderr.write(`bench:burst: ${(err as Error).message}\n`);
     process.exit(1);
   });
