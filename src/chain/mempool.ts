@@ -60,8 +60,9 @@ export class Mempool implements Iterable<Entry> {
   }
 
   /**
-   * Puts back entries that were already acknowledged: those of a rejected block, or those found
-   * in the journal at start. The bounds are ignored on purpose: they exist to refuse new work,
+   * Puts back entries that were already acknowledged: those found in the journal at start (an
+   * entry this peer acknowledged never leaves the mempool until accepted; entries of others'
+   * rejected blocks go through addForeign). The bounds are ignored on purpose: they exist to refuse new work,
    * and refusing these would lose an acknowledged entry. Returns how many were not pending yet.
    * They go after the entries already pending.
    */

@@ -179,9 +179,9 @@ export class Handshaker {
   /** Makes a proven key a member at its address, once the limits allow it and a dial-back found it there. */
   private async admit(member: MemberInfo, publicKey: Buffer, source: string): Promise<void> {
     const { table, admissions } = this.deps;
-    if (table.holdsLive(member.address, member.nodeId)) {
-      throw new SnowchainError(ErrorCode.ADDRESS_TAKEN, `another live member holds ${member.address}`);
-    }
+    const taken = (): SnowchainError => new SnowchainError(ErrorCode.ADDRESS_TAKEN, `another live member holds ${member.address}`);
+    // Checked before the dial-back (it costs a call) and again after it (a member may have come meanwhile).
+    if (table.holdsLive(member.address, member.nodeId)) throw taken();
     const limited = admissions.take(source);
     if (limited) throw new SnowchainError(ErrorCode.OVERLOADED, `admissions are rate-limited: ${limited}; handshake again later`);
     const why = await admissions.dialBack(() => this.reachable(member.address, publicKey));
@@ -189,9 +189,7 @@ export class Handshaker {
       if (!table.all().some((m) => m.address === member.address)) this.deps.pool.drop(member.address);
       throw new SnowchainError(ErrorCode.UNREACHABLE, `dialled back at ${member.address}: ${why}`);
     }
-    if (!table.upsert(member, this.deps.now())) {
-      throw new SnowchainError(ErrorCode.ADDRESS_TAKEN, `another live member holds ${member.address}`);
-    }
+    if (!table.upsert(member, this.deps.now())) throw taken();
   }
 
   /**
