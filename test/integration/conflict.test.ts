@@ -77,6 +77,10 @@ describe("conflicting proposals", () => {
     const rejected = await Promise.all(
       cluster.peers.map(async (p) => (await p.node.metrics.consensus.blocksRejected.get()).values[0]?.value ?? 0),
     );
-    for (const r of rejected) expect(r).toBeGreaterThanOrEqual(2);
+    // A peer rejects the losers it heard of: every peer heard of at least one (it voted on the
+    // winner against its first block, or fetched a rival its sample voted for); a loser that only
+    // ever reached a peer after the height was decided is not a rejection there.
+    for (const r of rejected) expect(r).toBeGreaterThanOrEqual(1);
+    expect(Math.max(...rejected)).toBeGreaterThanOrEqual(2);
   });
 });
