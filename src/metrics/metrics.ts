@@ -179,8 +179,11 @@ export function createMetrics(opts: MetricsOptions): Metrics {
   registry.setDefaultLabels({ node_id: opts.nodeId });
   if (opts.collectDefault ?? true) {
     // No prefix: the standard process_/nodejs_ names every Node.js dashboard knows.
-    // The event-loop lag monitor samples every 10 ms by default: a third of an idle peer's CPU.
-    collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 100 });
+    // The event-loop lag monitor is a timer that wakes the loop each `precision` ms (10 by
+    // default); on a VM a wake-up costs 50–300 µs (docs/benchmarks.md), so 10 ms would be a third
+    // of an idle peer's CPU and 100 ms half of a lone peer's. At 500 ms a busy loop is still
+    // sampled twice a second, and a stall shorter than that is seen in proportion to its length.
+    collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 500 });
   }
   const registers = [registry];
   const counter = <L extends string = string>(name: string, help: string, labelNames: readonly L[] = []) =>

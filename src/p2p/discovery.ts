@@ -11,6 +11,17 @@ import type { Sessions } from "./sessions";
 /** Bootstrap rounds (about 1 + 2 + 4 s) that must find nobody else before a peer runs alone. */
 const ALONE_ROUNDS = 3;
 
+/**
+ * A live neighbor is pinged once it has been silent this many heartbeats: answers to this peer's
+ * queries already prove it alive and carry its height, so a busy network pings nobody, and an
+ * idle one pings each neighbor every third beat (6 s by default) instead of every beat. A ping
+ * is a unary call, several times a stream message's CPU (docs/benchmarks.md, "what one wake-up
+ * costs"); avalanchego pings every 22.5 s (utils/constants/networking.go: DefaultPingFrequency,
+ * 3/4 of its 30 s DefaultPingPongTimeout). Unreachable members are still tried every beat, so one
+ * that comes back is taken back within a beat.
+ */
+export const SILENT_BEATS = 3;
+
 /** Most peers asked for and taken from one peer exchange: a peer naming thousands cannot make us dial them all. */
 const EXCHANGE_MAX = 32;
 
@@ -25,7 +36,7 @@ export interface DiscoveryOptions {
   readonly selfId: string;
   readonly selfAddress: string;
   readonly seeds: readonly HostPort[];
-  /** Heartbeat period: pings, peer exchange, membership sweep. */
+  /** Heartbeat period: pings (of members silent for SILENT_BEATS), peer exchange, membership sweep. */
   readonly heartbeatMs: number;
 }
 
@@ -67,6 +78,8 @@ export class Discovery {
   private timer: NodeJS.Timeout | undefined;
   private running = false;
   private beats = 0;
+  /** The table's size at the last heartbeat exchange. */
+  private exchangedAtSize = -1;
   private readonly resolve: (host: string) => Promise<string[]>;
   private readonly handshaking = new Set<string>();
   private joined = false;
@@ -246,7 +259,10 @@ export class Discovery {
   private async heartbeat(): Promise<void> {
     this.beats++;
     const t = this.deps.table;
-    const targets = [...t.neighbors(), ...t.unreachable()];
+    const now = this.deps.now();
+    // Half a beat of slack: the last answer came a round trip after its beat started.
+    const quiet = (SILENT_BEATS - 0.5) * this.opts.heartbeatMs;
+    const targets = [...t.neighbors().filter((m) => t.silentMs(m.nodeId, now) >= quiet), ...t.unreachable()];
     const pings = targets.map(async (m) => {
       try {
         const res = await this.deps.pool.client(m.address).ping();
@@ -258,7 +274,13 @@ export class Discovery {
     });
     const [partner] = t.sampleLive(1);
     const work: Promise<void>[] = [...pings];
-    if (partner) work.push(this.exchange(partner));
+    // Peer exchange spreads news of members joining; it too runs every SILENT_BEATS beats at
+    // idle, and every beat while the table is changing (a member joined, moved or left).
+    const size = t.size;
+    if (partner && (this.beats % SILENT_BEATS === 0 || size !== this.exchangedAtSize)) {
+      this.exchangedAtSize = size;
+      work.push(this.exchange(partner));
+    }
     // New replicas appear under the seed name; re-resolve now and then (and always when alone).
     if (t.size === 0 || this.beats % 5 === 0) work.push(this.contactSeeds().then(() => {}));
     await Promise.all(work);

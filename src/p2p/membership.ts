@@ -106,6 +106,12 @@ export class MemberTable implements Membership {
     this.onEvent({ type: "down", member: m });
   }
 
+  /** How long `nodeId` has been silent: ms since a call to it last succeeded (∞ for a stranger). */
+  silentMs(nodeId: NodeId, nowMs: number): number {
+    const m = this.byId.get(nodeId);
+    return m === undefined ? Number.POSITIVE_INFINITY : nowMs - m.lastOkMs;
+  }
+
   /** Drops members unreachable for longer than the grace period; returns them. */
   sweep(nowMs: number): MemberInfo[] {
     const dropped: MemberInfo[] = [];

@@ -4,7 +4,7 @@ import * as path from "node:path";
 import pino from "pino";
 import { genesisBlock } from "../../../src/chain/genesis";
 import type { HostPort } from "../../../src/config";
-import { Discovery, MAX_HANDSHAKES_IN_FLIGHT } from "../../../src/p2p/discovery";
+import { Discovery, MAX_HANDSHAKES_IN_FLIGHT, SILENT_BEATS } from "../../../src/p2p/discovery";
 import { PROTOCOL_VERSION } from "../../../src/wire/peer-info";
 import { MemberTable } from "../../../src/p2p/membership";
 import { AdmissionLimiter } from "../../../src/p2p/admission";
@@ -204,6 +204,33 @@ describe("Discovery", () => {
     // Over those rounds it dialed its alias once: an address that answered with its own id is remembered.
     expect(alias.handshakes).toHaveLength(1);
     expect(waiting.joined).toBeUndefined();
+  });
+
+  it(`pings a live member only once it has been silent for ${SILENT_BEATS} heartbeats, and never while it answers`, async () => {
+    const { fake: member, port } = await fake("127.0.0.1:0", { name: "member", genesisId: GENESIS });
+    const h = harness("local", `127.0.0.1:${await freePort()}`, [{ host: "127.0.0.1", port }], async (host) => [host], { heartbeatMs: 100 });
+    h.discovery.start();
+    await waitFor("joining", () => (h.joined === undefined ? undefined : true), 10_000);
+
+    // Silent (nothing but pings proves it alive): about one ping per SILENT_BEATS beats, not one a beat.
+    const silentFrom = member.pings;
+    await new Promise((r) => setTimeout(r, 1500));
+    const silent = member.pings - silentFrom;
+    expect(silent).toBeGreaterThanOrEqual(2); // 15 beats: ~5 pings
+    expect(silent).toBeLessThanOrEqual(8); // one a beat would be ~15
+
+    // Answering all the time (as a member answering queries does): no ping at all.
+    const id = h.table.all()[0]!.nodeId;
+    const answering = setInterval(() => h.table.markOk(id, Date.now()), 20);
+    try {
+      await new Promise((r) => setTimeout(r, 150)); // a ping already on its way may land
+      const busyFrom = member.pings;
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(member.pings - busyFrom).toBe(0);
+    } finally {
+      clearInterval(answering);
+    }
+    expect(h.table.isLive(id)).toBe(true);
   });
 
   it("takes at most a bounded number of addresses from one peer exchange", async () => {

@@ -36,6 +36,8 @@ export interface FakePeerOptions {
 export class FakePeerManager {
   /** Every Hello it received (the first step of a handshake). */
   readonly handshakes: HelloRequest__Output[] = [];
+  /** Pings it answered. */
+  pings = 0;
   /** The most Hellos it held unanswered at one time. */
   maxHeld = 0;
   readonly signer: Signer;
@@ -56,7 +58,10 @@ export class FakePeerManager {
       },
       Handshake: (_call, callback) => callback(null, { session: randomBytes(16), last_accepted_height: this.opts.height ?? 0 }),
       ExchangePeers: (_call, callback) => callback(null, { peers: [...(this.opts.peers ?? [])] }),
-      Ping: (_call, callback) => callback(null, { node_id: this.signer.nodeId, last_accepted_height: this.opts.height ?? 0 }),
+      Ping: (_call, callback) => {
+        this.pings++;
+        callback(null, { node_id: this.signer.nodeId, last_accepted_height: this.opts.height ?? 0 });
+      },
     };
     this.server.addService(v1.PeerManager.service, handlers);
     if (opts.messages) this.server.addService(v1.MessageManager.service, opts.messages);
