@@ -121,10 +121,18 @@ export class PeerClient {
     return this.unary("Ping", (md, o, cb) => this.peers.Ping({ last_accepted_height: this.opts.lastAcceptedHeight?.() ?? 0 }, md, o, cb));
   }
 
+  /**
+   * Announces blocks, leaving out those already sent on the query stream: a proposer's first
+   * poll usually carried its block to most neighbors a moment before (avalanchego issues a new
+   * block by push queries alone), and a unary call costs several stream messages' CPU. A
+   * neighbor the poll did not sample still hears of it here.
+   */
   async gossip(blocks: readonly Block[]): Promise<void> {
-    const wire = blocks.map(blockToWire);
+    const unsent = blocks.filter((b) => !this.sent.has(b.id));
+    if (unsent.length === 0) return;
+    const wire = unsent.map(blockToWire);
     await this.unary("Gossip", (md, o, cb) => this.messages.Gossip({ blocks: wire }, md, o, cb));
-    for (const b of blocks) this.remember(b.id);
+    for (const b of unsent) this.remember(b.id);
   }
 
   async fetchBlock(id: string): Promise<WireBlockOut | null> {
