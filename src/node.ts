@@ -23,7 +23,7 @@ import { Ledger } from "./ledger/ledger";
 import { PendingEntries } from "./ledger/pending-entries";
 import { PollPacer } from "./ledger/poll-pacer";
 import { Poller } from "./ledger/poller";
-import { Producer } from "./ledger/producer";
+import { Producer, proposerWindowMs } from "./ledger/producer";
 import { Sync } from "./ledger/sync";
 import { createMetrics, recordPoll, type Metrics } from "./metrics/metrics";
 import { readinessOf } from "./metrics/readiness";
@@ -260,7 +260,7 @@ export class SnowchainNode {
       { ledger, log: chainLog, isMember: (id) => table.has(id), fetchBlock: (from, id) => network.fetchBlock(from, id), behind: (h) => sync.observe(h), kick },
     );
     const producer = new Producer(
-      { signer, maxProcessingHeights: cfg.maxProcessingHeights },
+      { signer, maxProcessingHeights: cfg.maxProcessingHeights, windowMs: () => proposerWindowMs(network.smoothedRttMs) },
       {
         ledger,
         behaviour,

@@ -54,6 +54,8 @@ export interface PeerNetworkDeps {
 }
 
 const ID_BYTES = 32;
+/** Weight of each new round trip in smoothedRttMs (RFC 6298's α). */
+const RTT_GAIN = 1 / 8;
 
 /** The answers of a member that will not take reports (until it restarts as something else). */
 const REPORT_REFUSALS: ReadonlySet<string> = new Set(["UNIMPLEMENTED", "FAILED_PRECONDITION"]);
@@ -65,6 +67,7 @@ const REPORT_REFUSALS: ReadonlySet<string> = new Set(["UNIMPLEMENTED", "FAILED_P
  */
 export class PeerNetwork implements Network {
   private answeredMs = Number.NEGATIVE_INFINITY;
+  private srttMs: number | undefined;
 
   constructor(
     private readonly opts: PeerNetworkOptions,
@@ -75,6 +78,7 @@ export class PeerNetwork implements Network {
     const client = this.clientOf(to);
     const { benchlist } = this.deps;
     if (benchlist.isBenched(to, this.deps.now())) throw new CallError("QueryStream", "UNAVAILABLE", `member ${to} is benched: its last queries timed out`);
+    const startedMs = this.deps.now();
     let res;
     try {
       res = await client.query(query.fromHeight, query.block.height, [...query.ancestors, query.block]);
@@ -84,6 +88,8 @@ export class PeerNetwork implements Network {
       throw err;
     }
     const now = this.deps.now();
+    const rtt = now - startedMs;
+    this.srttMs = this.srttMs === undefined ? rtt : this.srttMs + (rtt - this.srttMs) * RTT_GAIN;
     benchlist.answered(to);
     this.deps.table.markOk(to, now);
     if (now > this.answeredMs) this.answeredMs = now;
@@ -99,6 +105,14 @@ export class PeerNetwork implements Network {
   /** A query about any heights, carrying any blocks (the flooder's): its answer is not a vote. */
   queryRange(to: NodeId, fromHeight: number, toHeight: number, blocks: readonly Block[]): Promise<unknown> {
     return this.clientOf(to).query(fromHeight, toHeight, blocks);
+  }
+
+  /**
+   * The smoothed round trip of answered queries (ms), as TCP's SRTT (RFC 6298, gain 1/8): how
+   * slowly the network answers now, event-loop lag of both ends included. Undefined before any answer.
+   */
+  get smoothedRttMs(): number | undefined {
+    return this.srttMs;
   }
 
   /** When a member last answered a query (ms); −∞ before any did. */

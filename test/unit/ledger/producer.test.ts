@@ -1,7 +1,7 @@
 import { HonestBehaviour } from "../../../src/behaviour/honest";
 import { proposerScore } from "../../../src/chain/proposer";
 import type { Block, Entry } from "../../../src/chain/types";
-import { MIN_BLOCK_INTERVAL_MS, Producer } from "../../../src/ledger/producer";
+import { MAX_PROPOSER_WINDOW_MS, MIN_BLOCK_INTERVAL_MS, PROPOSER_WINDOW_MS, Producer, proposerWindowMs } from "../../../src/ledger/producer";
 import { signerFor } from "../../utils/chain/blocks";
 import { useTmpDir } from "../../utils/chain/tmp-dir";
 import { openLedger, type TestLedger } from "../../utils/ledger/ledger";
@@ -33,7 +33,7 @@ describe("Producer: the leader of a height proposes, the others forward and wait
     const sent: Block[] = [];
     const forwards: { leader: string; entries: readonly Entry[] }[] = [];
     const p = new Producer(
-      { signer, maxProcessingHeights: 4, windowMs: WINDOW_MS },
+      { signer, maxProcessingHeights: 4, windowMs: () => WINDOW_MS },
       {
         ledger: t.ledger,
         behaviour: new HonestBehaviour(t.ledger),
@@ -114,5 +114,16 @@ describe("Producer: the leader of a height proposes, the others forward and wait
     const block = await waitFor("the leader's block", () => t.ledger.preferredChain()[0]);
     expect(block.entries.map((e) => e.data.toString()).sort()).toEqual(["from b", "from c", "own"]);
     expect(() => t.ledger.takeForwarded([Buffer.alloc(0)])).toThrow(/entry data is empty/);
+  });
+});
+
+describe("proposerWindowMs", () => {
+  it("spans three smoothed round trips, between PROPOSER_WINDOW_MS and MAX_PROPOSER_WINDOW_MS", () => {
+    expect(proposerWindowMs(undefined)).toBe(PROPOSER_WINDOW_MS);
+    expect(proposerWindowMs(Number.NaN)).toBe(PROPOSER_WINDOW_MS);
+    expect(proposerWindowMs(2)).toBe(PROPOSER_WINDOW_MS); // an idle loopback network: the floor
+    expect(proposerWindowMs(40)).toBe(120);
+    expect(proposerWindowMs(135)).toBe(405); // a saturated 10-peer bench
+    expect(proposerWindowMs(5_000)).toBe(MAX_PROPOSER_WINDOW_MS);
   });
 });
