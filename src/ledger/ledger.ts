@@ -256,7 +256,10 @@ export class Ledger {
 
   /** The oldest pending entries that fit in a block on `parent` (or in the given bounds) and are not in its ancestry. */
   entriesFor(parent: Block, maxEntries = this.opts.limits.maxBlockEntries, maxBytes = this.opts.limits.maxBlockBytes): Entry[] {
-    return this.deps.entries.pick(maxEntries, maxBytes, (id) => this.entryInAncestry(id, parent));
+    // The accepted chain is not asked: the mempool never holds an accepted entry (each way in
+    // checks, and acceptance and adoption take them out), and its index of every entry ever
+    // accepted was the hottest lookup of a saturated peer (asked of the mempool at each step).
+    return this.deps.entries.pick(maxEntries, maxBytes, (id) => this.inProcessingAncestry(id, parent));
   }
 
   /**
@@ -271,7 +274,9 @@ export class Ledger {
     for (const d of data) {
       validateEntryData(d, this.opts.limits);
       const entry = makeEntry(d);
-      if (this.deps.chain.isAccepted(entry.id) || this.deps.entries.get(entry.id)) continue;
+      // The mempool first: a forward mostly repeats what an earlier leader was sent, and the
+      // accepted chain's index is far larger.
+      if (this.deps.entries.get(entry.id) || this.deps.chain.isAccepted(entry.id)) continue;
       if (!this.deps.entries.hold(entry)) break;
       taken++;
     }
@@ -418,7 +423,11 @@ export class Ledger {
 
   /** Is the entry in the accepted chain or in a processing ancestor of (and including) `parent`? */
   private entryInAncestry(id: EntryId, parent: Block): boolean {
-    if (this.deps.chain.isAccepted(id)) return true;
+    return this.deps.chain.isAccepted(id) || this.inProcessingAncestry(id, parent);
+  }
+
+  /** Is the entry in a processing ancestor of (and including) `parent`? */
+  private inProcessingAncestry(id: EntryId, parent: Block): boolean {
     const c = this.state;
     for (let b: Block | undefined = parent; b && b.height > c.lastAcceptedHeight; b = c.get(b.parentId)) {
       if (this.entryIds(b).has(id)) return true;
