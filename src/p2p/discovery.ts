@@ -275,7 +275,7 @@ export class Discovery {
     const [partner] = t.sampleLive(1);
     const work: Promise<void>[] = [...pings];
     // Peer exchange spreads news of members joining; it too runs every SILENT_BEATS beats at
-    // idle, and every beat while the table is changing (a member joined, moved or left).
+    // idle, and every beat while the table is growing or shrinking (members joining or dropped).
     const size = t.size;
     if (partner && (this.beats % SILENT_BEATS === 0 || size !== this.exchangedAtSize)) {
       this.exchangedAtSize = size;

@@ -128,7 +128,7 @@ export class PeerClient {
    * neighbor the poll did not sample still hears of it here.
    */
   async gossip(blocks: readonly Block[]): Promise<void> {
-    const unsent = blocks.filter((b) => !this.sent.has(b.id));
+    const unsent = this.unsent(blocks);
     if (unsent.length === 0) return;
     const wire = unsent.map(blockToWire);
     await this.unary("Gossip", (md, o, cb) => this.messages.Gossip({ blocks: wire }, md, o, cb));
@@ -177,7 +177,7 @@ export class PeerClient {
     }
     const stream = this.openStream();
     const requestId = this.nextRequestId++;
-    const unsent = blocks.filter((b) => !this.sent.has(b.id));
+    const unsent = this.unsent(blocks);
     const startedNs = process.hrtime.bigint();
     return new Promise<QueryResponse__Output>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -214,6 +214,11 @@ export class PeerClient {
     const token = this.opts.sessionFor?.(this.address);
     if (token !== undefined) md.set(SESSION_METADATA, token);
     return md;
+  }
+
+  /** The blocks not yet sent on the current query stream (what the callee may not hold). */
+  private unsent(blocks: readonly Block[]): Block[] {
+    return blocks.filter((b) => !this.sent.has(b.id));
   }
 
   private remember(id: string): void {
